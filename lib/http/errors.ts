@@ -1,0 +1,199 @@
+/**
+ * Error classes shared by every kvfetch module.
+ *
+ * Every error kvfetch raises for something the network, a server or a response did is a
+ * {@link KvfetchError} with a stable {@link KvfetchErrorCode}. Mistakes in the arguments a
+ * program passes are plain `TypeError`s and `RangeError`s naming the option.
+ *
+ * No message or enumerable property ever holds a secret value, client secret, token or
+ * assertion: error messages name operations, hosts, paths and status codes only.
+ *
+ * @module
+ */
+
+import { stripQuery } from "./_url.ts";
+
+/**
+ * The stable codes of {@link KvfetchError}. Switch on `error.code` rather than on messages.
+ *
+ * | code | meaning |
+ * |---|---|
+ * | `ERR_HTTP_STATUS` | the server answered with a status the operation does not expect ({@link RestError}) |
+ * | `ERR_NETWORK` | the request failed below HTTP (connection refused or reset, DNS) on every try |
+ * | `ERR_TIMEOUT` | every try exceeded its per-try timeout |
+ * | `ERR_INVALID_JSON` | a response body that should be JSON could not be parsed |
+ * | `ERR_INVALID_RESPONSE` | a JSON response body does not have the expected shape |
+ * | `ERR_FOREIGN_NEXT_LINK` | a paged response pointed at another origin; nothing was sent there |
+ *
+ * @example Branching on a code
+ * ```ts
+ * import { KvfetchError } from "./errors.ts";
+ *
+ * function describe(error: unknown): string {
+ *   if (error instanceof KvfetchError) {
+ *     switch (error.code) {
+ *       case "ERR_TIMEOUT":
+ *       case "ERR_NETWORK":
+ *         return "Key Vault could not be reached; try again later";
+ *       default:
+ *         return error.message;
+ *     }
+ *   }
+ *   return String(error);
+ * }
+ * console.log(describe(new KvfetchError("ERR_TIMEOUT", "timed out")));
+ * ```
+ */
+export type KvfetchErrorCode =
+  | "ERR_HTTP_STATUS"
+  | "ERR_NETWORK"
+  | "ERR_TIMEOUT"
+  | "ERR_INVALID_JSON"
+  | "ERR_INVALID_RESPONSE"
+  | "ERR_FOREIGN_NEXT_LINK";
+
+/**
+ * The base class of every error kvfetch raises about the outside world.
+ *
+ * `code` is stable across releases; `message` is for people and may change. `cause`, when set,
+ * is the lower-level error (for example the `TypeError` a failed `fetch` rejected with).
+ *
+ * @example Catching any kvfetch error
+ * ```ts
+ * import { KvfetchError } from "./errors.ts";
+ *
+ * try {
+ *   throw new KvfetchError("ERR_NETWORK", "GET https://example.vault.azure.net/secrets failed");
+ * } catch (error) {
+ *   if (error instanceof KvfetchError) console.log(error.code, error.message);
+ * }
+ * ```
+ */
+export class KvfetchError extends Error {
+  /** The stable machine-readable code of this error. */
+  readonly code: KvfetchErrorCode;
+
+  /**
+   * Creates an error with a stable code.
+   *
+   * @param code The stable code.
+   * @param message A human-readable message. It must never contain a secret.
+   * @param options `cause`: the lower-level error, if any.
+   */
+  constructor(code: KvfetchErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    // V8 only; keeps the constructor out of the stack trace.
+    (Error as { captureStackTrace?: (target: object, ctor: unknown) => void })
+      .captureStackTrace?.(this, new.target);
+  }
+
+  static {
+    // On the prototype, not the instance: survives minification and stays non-enumerable.
+    this.prototype.name = "KvfetchError";
+  }
+}
+
+/** What a {@link RestError} is built from. */
+export interface RestErrorInit {
+  /** The HTTP status of the response. */
+  status: number;
+  /** The request method. */
+  method: string;
+  /** The request URL; only its origin and path are kept. */
+  url: string;
+  /** Azure's `error.code`, e.g. `SecretNotFound`. */
+  errorCode?: string | undefined;
+  /** The code of the innermost `innererror`, e.g. `ObjectIsBeingRecovered`. */
+  innerErrorCode?: string | undefined;
+  /** Azure's `error.message`. */
+  serviceMessage?: string | undefined;
+  /** The `x-ms-request-id` response header. */
+  requestId?: string | undefined;
+  /** The `x-ms-client-request-id` kvfetch sent. */
+  clientRequestId?: string | undefined;
+  /** How many times the request was sent. */
+  attempts?: number | undefined;
+  /** The response, attached as a non-enumerable property. */
+  response?: Response | undefined;
+  /** Overrides the message built from the fields above. */
+  message?: string | undefined;
+}
+
+/**
+ * An HTTP response with a status the operation did not expect, with Azure's error details.
+ *
+ * Azure services answer errors with `{"error":{"code","message","innererror":{...}}}`;
+ * `errorCode` is `error.code` and `innerErrorCode` the code of the innermost `innererror`.
+ * The `Response` is attached as the non-enumerable `response` property, so logging or
+ * serialising the error never copies a body.
+ *
+ * @example Handling a missing secret
+ * ```ts
+ * import { RestError } from "./errors.ts";
+ *
+ * const error = new RestError({
+ *   status: 404,
+ *   method: "GET",
+ *   url: "https://myvault.vault.azure.net/secrets/db-password/",
+ *   errorCode: "SecretNotFound",
+ *   serviceMessage: "A secret with (name/id) db-password was not found in this key vault.",
+ * });
+ * if (error.status === 404 && error.errorCode === "SecretNotFound") {
+ *   console.log("not there yet");
+ * }
+ * ```
+ */
+export class RestError extends KvfetchError {
+  /** The HTTP status of the response. */
+  readonly status: number;
+  /** The request method. */
+  readonly method: string;
+  /** The request URL without its query string. */
+  readonly url: string;
+  /** Azure's `error.code`, when the body carried one. */
+  readonly errorCode: string | undefined;
+  /** The code of the innermost `innererror`, when the body carried one. */
+  readonly innerErrorCode: string | undefined;
+  /** The `x-ms-request-id` response header: quote it to Azure support. */
+  readonly requestId: string | undefined;
+  /** The `x-ms-client-request-id` kvfetch sent with the request. */
+  readonly clientRequestId: string | undefined;
+  /** How many times the request was sent (1 when it was not retried). */
+  readonly attempts: number;
+  /** The response. Non-enumerable; its body may already have been read. */
+  declare readonly response: Response | undefined;
+
+  /**
+   * Creates the error; the message is built from the fields unless `init.message` is given.
+   *
+   * @param init The status, request and Azure error details.
+   */
+  constructor(init: RestErrorInit) {
+    const url = stripQuery(init.url);
+    const detail = init.errorCode ? ` (${init.errorCode})` : "";
+    const why = init.serviceMessage ? `: ${init.serviceMessage}` : "";
+    super(
+      "ERR_HTTP_STATUS",
+      init.message ?? `${init.method} ${url} failed with status ${init.status}${detail}${why}`,
+    );
+    this.status = init.status;
+    this.method = init.method;
+    this.url = url;
+    this.errorCode = init.errorCode;
+    this.innerErrorCode = init.innerErrorCode;
+    this.requestId = init.requestId;
+    this.clientRequestId = init.clientRequestId;
+    this.attempts = init.attempts ?? 1;
+    Object.defineProperty(this, "response", {
+      value: init.response,
+      enumerable: false,
+      writable: false,
+      configurable: true,
+    });
+  }
+
+  static {
+    this.prototype.name = "RestError";
+  }
+}

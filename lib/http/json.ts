@@ -1,0 +1,142 @@
+/**
+ * Reads a JSON response body and checks its shape with a valibot schema.
+ *
+ * @module
+ */
+
+import * as v from "valibot";
+import { KvfetchError } from "./errors.ts";
+
+/**
+ * One reason a response body did not match its schema, without the offending value: bodies
+ * hold secrets, so only the path, the expectation and the JS type received are kept.
+ *
+ * @example Reading the issues of a failed validation
+ * ```ts
+ * import { ResponseBodyError, type ValidationIssue } from "../../mod.ts";
+ *
+ * function explain(error: unknown): string[] {
+ *   if (!(error instanceof ResponseBodyError)) return [];
+ *   return error.issues.map((i: ValidationIssue) =>
+ *     `${i.path}: expected ${i.expected}, got ${i.received}`
+ *   );
+ * }
+ * console.log(explain(new Error("x")));
+ * ```
+ */
+export interface ValidationIssue {
+  /** Where in the body, e.g. `attributes.exp` or `value[2].id` (empty for the root). */
+  path: string;
+  /** What the schema expected, e.g. `string` or `"RSA" | "EC"`. */
+  expected: string | null;
+  /** The JavaScript type found there: `string`, `number`, `null`, `array`, `object`, … */
+  received: string;
+  /** What kind of check failed, e.g. `type`, `min_length`, `url`. */
+  check: string;
+}
+
+/**
+ * Raised when a response body is not what the operation expects: `ERR_INVALID_JSON` when it
+ * is not JSON at all, `ERR_INVALID_RESPONSE` when it does not match the schema (with the
+ * `issues`). Neither the message nor any property holds a value from the body.
+ *
+ * @example Telling a broken body from an HTTP error
+ * ```ts
+ * import { ResponseBodyError } from "../../mod.ts";
+ *
+ * const error = new ResponseBodyError("ERR_INVALID_JSON", "GET /secrets: body is not JSON", {
+ *   status: 200,
+ *   issues: [],
+ * });
+ * console.log(error.code, error.status);
+ * ```
+ */
+export class ResponseBodyError extends KvfetchError {
+  /** The status of the response whose body was wrong. */
+  readonly status: number;
+  /** The schema mismatches (empty for `ERR_INVALID_JSON`). */
+  readonly issues: ValidationIssue[];
+
+  /**
+   * Creates the error.
+   *
+   * @param code `ERR_INVALID_JSON` or `ERR_INVALID_RESPONSE`.
+   * @param message A message without any value from the body.
+   * @param details The response status and the sanitised issues.
+   */
+  constructor(
+    code: "ERR_INVALID_JSON" | "ERR_INVALID_RESPONSE",
+    message: string,
+    details: { status: number; issues: ValidationIssue[] },
+  ) {
+    super(code, message);
+    this.status = details.status;
+    this.issues = details.issues;
+  }
+
+  static {
+    this.prototype.name = "ResponseBodyError";
+  }
+}
+
+/**
+ * Reads `response` as JSON and validates it with `schema`, returning the schema's output.
+ *
+ * @param what Names the body in messages, e.g. `"GET /secrets/x response"`.
+ */
+export async function readJson<const S extends v.GenericSchema>(
+  response: Response,
+  schema: S,
+  what: string,
+): Promise<v.InferOutput<S>> {
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // The SyntaxError's message quotes the body, so it is not kept as the cause.
+    const type = response.headers.get("content-type") ?? "no content type";
+    throw new ResponseBodyError(
+      "ERR_INVALID_JSON",
+      `${what} is not valid JSON (status ${response.status}, ${type}, ${text.length} characters)`,
+      { status: response.status, issues: [] },
+    );
+  }
+  return parseJson(json, schema, what, response.status);
+}
+
+/** Validates already-parsed JSON with `schema`; see {@link readJson}. */
+export function parseJson<const S extends v.GenericSchema>(
+  json: unknown,
+  schema: S,
+  what: string,
+  status: number,
+): v.InferOutput<S> {
+  const result = v.safeParse(schema, json);
+  if (result.success) return result.output;
+  const issues = result.issues.map(sanitiseIssue);
+  const first = issues[0]!;
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : "";
+  throw new ResponseBodyError(
+    "ERR_INVALID_RESPONSE",
+    `${what} has an unexpected shape: at ${first.path || "the root"} expected ` +
+      `${first.expected ?? first.check}, received ${first.received}${more}`,
+    { status, issues },
+  );
+}
+
+function sanitiseIssue(issue: v.BaseIssue<unknown>): ValidationIssue {
+  let path = "";
+  for (const item of issue.path ?? []) {
+    const key = (item as { key?: unknown }).key;
+    if (typeof key === "number") path += `[${key}]`;
+    else if (typeof key === "string") path += path ? `.${key}` : key;
+  }
+  return { path, expected: issue.expected, received: typeName(issue.input), check: issue.type };
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "array";
+  return typeof value;
+}

@@ -1,0 +1,153 @@
+/**
+ * Paging over Azure's `{"value": [...], "nextLink": "..."}` list responses.
+ *
+ * @module
+ */
+
+import * as v from "valibot";
+import { KvfetchError } from "./errors.ts";
+
+/**
+ * Options for {@link PagedAsyncIterableIterator.byPage}.
+ *
+ * @example Resuming a listing where an earlier one stopped
+ * ```ts
+ * import type { PageSettings } from "../../mod.ts";
+ *
+ * const settings: PageSettings = { maxPageSize: 10, continuationToken: undefined };
+ * console.log(settings);
+ * ```
+ */
+export interface PageSettings {
+  /** How many items the service should put in one page (the service may send fewer). */
+  maxPageSize?: number;
+  /**
+   * Where to resume: the `continuationToken` of a page seen earlier (its `nextLink`).
+   * It must point at the same origin as the listing.
+   */
+  continuationToken?: string;
+}
+
+/**
+ * One page of items, as yielded by `byPage()`. `continuationToken` resumes the listing after
+ * this page; it is absent on the last page.
+ *
+ * @example Reading a page's continuation token
+ * ```ts
+ * import type { Page } from "../../mod.ts";
+ *
+ * const page: Page<string> = Object.assign(["a", "b"], { continuationToken: undefined });
+ * console.log(page.length, page.continuationToken);
+ * ```
+ */
+export type Page<T> = T[] & { continuationToken?: string | undefined };
+
+/**
+ * A listing: iterate it with `for await` to get every item, or call `byPage()` to get the
+ * pages. Shaped like `PagedAsyncIterableIterator` from `@azure/core-paging`, so code written
+ * for the official SDK keeps working.
+ *
+ * @example Items, then pages
+ * ```ts
+ * import type { PagedAsyncIterableIterator } from "../../mod.ts";
+ *
+ * async function countAll(list: PagedAsyncIterableIterator<unknown>): Promise<number> {
+ *   let count = 0;
+ *   for await (const page of list.byPage({ maxPageSize: 25 })) count += page.length;
+ *   return count;
+ * }
+ * console.log(typeof countAll);
+ * ```
+ */
+export interface PagedAsyncIterableIterator<T> extends AsyncIterableIterator<T> {
+  /** Iterates the pages instead of the items. */
+  byPage(settings?: PageSettings): AsyncIterableIterator<Page<T>>;
+}
+
+/** One page as a service sends it, after validation. */
+export interface RawPage<T> {
+  /** The items of this page. */
+  value: T[];
+  /** Where the next page is; `null` or absent on the last page. */
+  nextLink?: string | null | undefined;
+}
+
+/** The valibot schema of one `{"value": [...], "nextLink": ...}` page with the given items. */
+export function pageSchema<const S extends v.GenericSchema>(
+  item: S,
+): v.GenericSchema<unknown, RawPage<v.InferOutput<S>>> {
+  return v.object({
+    // Some services omit `value` on an empty page.
+    value: v.optional(v.array(item), []),
+    nextLink: v.optional(v.nullable(v.string())),
+  }) as unknown as v.GenericSchema<unknown, RawPage<v.InferOutput<S>>>;
+}
+
+/** How {@link pagedIterator} gets its pages. */
+export interface PagedSource<T> {
+  /** The URL of the first page, given the caller's `maxPageSize` (if any). */
+  firstPageUrl(maxPageSize: number | undefined): URL;
+  /** Fetches and validates one page. */
+  getPage(url: URL): Promise<RawPage<T>>;
+}
+
+/**
+ * Builds a {@link PagedAsyncIterableIterator} that follows `nextLink` only while it stays on
+ * the origin of the first page. Origins are compared normalised, so
+ * `https://v.vault.azure.net:443` and `https://v.vault.azure.net` are the same; a link to any
+ * other origin (or scheme) raises `ERR_FOREIGN_NEXT_LINK` and nothing is sent to it.
+ */
+export function pagedIterator<T>(source: PagedSource<T>): PagedAsyncIterableIterator<T> {
+  async function* pages(settings: PageSettings = {}): AsyncIterableIterator<Page<T>> {
+    const { maxPageSize, continuationToken } = settings;
+    if (maxPageSize !== undefined && (!Number.isInteger(maxPageSize) || maxPageSize < 1)) {
+      throw new RangeError('"maxPageSize" option must be a positive integer');
+    }
+    const first = source.firstPageUrl(maxPageSize);
+    let url: URL | undefined = continuationToken === undefined
+      ? first
+      : sameOriginLink(continuationToken, first, first);
+    while (url) {
+      const page = await source.getPage(url);
+      // The page itself came from the right origin: deliver it, then refuse a foreign link.
+      let next: URL | undefined;
+      let refusal: unknown;
+      try {
+        next = page.nextLink ? sameOriginLink(page.nextLink, url, first) : undefined;
+      } catch (error) {
+        refusal = error;
+      }
+      yield Object.assign(page.value, { continuationToken: next?.href });
+      if (refusal) throw refusal;
+      url = next;
+    }
+  }
+  async function* items(): AsyncIterableIterator<T> {
+    for await (const page of pages()) yield* page;
+  }
+  const all = items();
+  return {
+    next: () => all.next(),
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    byPage: (settings?: PageSettings) => pages(settings),
+  };
+}
+
+function sameOriginLink(link: string, base: URL, first: URL): URL {
+  let next: URL;
+  try {
+    next = new URL(link, base);
+  } catch {
+    throw new KvfetchError("ERR_INVALID_RESPONSE", "A list response has an unparsable nextLink");
+  }
+  if (next.origin !== first.origin) {
+    throw new KvfetchError(
+      "ERR_FOREIGN_NEXT_LINK",
+      `A list response from ${first.origin} points its next page at ${next.origin}; ` +
+        "kvfetch only follows links on the origin it was asked to list",
+    );
+  }
+  return next;
+}

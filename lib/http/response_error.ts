@@ -1,0 +1,89 @@
+/**
+ * Turns an unexpected HTTP response into a {@link RestError}, reading Azure's error body.
+ *
+ * @module
+ */
+
+import * as v from "valibot";
+import { RestError } from "./errors.ts";
+import type { HttpResult } from "./send.ts";
+
+/** `{"error":{"code","message","innererror":{"code","innererror":{...}}}}`, as Azure sends it. */
+const AzureErrorBody = v.object({
+  error: v.looseObject({
+    code: v.optional(v.nullable(v.string())),
+    message: v.optional(v.nullable(v.string())),
+    innererror: v.optional(v.unknown()),
+  }),
+});
+
+const InnerError = v.looseObject({
+  code: v.optional(v.nullable(v.string())),
+  innererror: v.optional(v.unknown()),
+});
+
+/** The parts of an Azure error body kvfetch reports. */
+export interface AzureErrorDetails {
+  /** `error.code`. */
+  errorCode?: string | undefined;
+  /** `error.message`. */
+  serviceMessage?: string | undefined;
+  /** The code of the innermost `innererror` that has one. */
+  innerErrorCode?: string | undefined;
+}
+
+/**
+ * Reads `error.code`, `error.message` and the innermost `innererror.code` from a body.
+ * Anything else (not JSON, another shape) yields an empty result: an error body must never be
+ * the reason an error cannot be reported.
+ */
+export function parseAzureErrorBody(text: string): AzureErrorDetails {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return {};
+  }
+  const parsed = v.safeParse(AzureErrorBody, json);
+  if (!parsed.success) return {};
+  const { code, message } = parsed.output.error;
+  let innerErrorCode: string | undefined;
+  let inner: unknown = parsed.output.error.innererror;
+  // Bounded: a hostile body could nest deeply.
+  for (let depth = 0; depth < 32 && inner != null; depth++) {
+    const level = v.safeParse(InnerError, inner);
+    if (!level.success) break;
+    if (level.output.code) innerErrorCode = level.output.code;
+    inner = level.output.innererror;
+  }
+  return {
+    errorCode: code ?? undefined,
+    serviceMessage: message ?? undefined,
+    innerErrorCode,
+  };
+}
+
+/**
+ * Builds the {@link RestError} for a response the operation did not expect. Reads (and so
+ * releases) the body; the error keeps the response, readable again, as `error.response`.
+ */
+export async function responseError(result: HttpResult): Promise<RestError> {
+  const { response } = result;
+  const kept = response.bodyUsed ? response : response.clone();
+  let text = "";
+  try {
+    text = response.bodyUsed ? "" : await response.text();
+  } catch {
+    text = "";
+  }
+  return new RestError({
+    status: response.status,
+    method: result.method,
+    url: result.url,
+    ...parseAzureErrorBody(text),
+    requestId: response.headers.get("x-ms-request-id") ?? undefined,
+    clientRequestId: result.clientRequestId,
+    attempts: result.attempts,
+    response: kept,
+  });
+}

@@ -1,0 +1,29 @@
+/**
+ * kvfetch: Azure Key Vault over `fetch` and Web Crypto, for Deno, Cloudflare Workers, Node and
+ * Bun, with no SDK and no Node built-ins.
+ *
+ * This entry point re-exports every public name. The HTTP core is internal; what it exposes
+ * are the shared option types, the paging types and the error classes every module raises.
+ *
+ * @example Telling kvfetch errors apart
+ * ```ts
+ * import { KvfetchError, RestError } from "./mod.ts";
+ *
+ * function explain(error: unknown): string {
+ *   if (error instanceof RestError) return `HTTP ${error.status} ${error.errorCode ?? ""}`;
+ *   if (error instanceof KvfetchError) return error.code;
+ *   throw error;
+ * }
+ * console.log(explain(new KvfetchError("ERR_NETWORK", "offline")));
+ * ```
+ *
+ * @module
+ */
+
+export { KvfetchError, RestError } from "./lib/http/errors.ts";
+export type { KvfetchErrorCode, RestErrorInit } from "./lib/http/errors.ts";
+export { ResponseBodyError } from "./lib/http/json.ts";
+export type { ValidationIssue } from "./lib/http/json.ts";
+export type { FetchLike, HttpOptions } from "./lib/http/send.ts";
+export type { RetryOptions } from "./lib/http/retry.ts";
+export type { Page, PagedAsyncIterableIterator, PageSettings } from "./lib/http/paging.ts";
