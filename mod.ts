@@ -24,6 +24,46 @@ export { KvfetchError, RestError } from "./lib/http/errors.ts";
 export type { KvfetchErrorCode, RestErrorInit } from "./lib/http/errors.ts";
 export { ResponseBodyError } from "./lib/http/json.ts";
 export type { ValidationIssue } from "./lib/http/json.ts";
-export type { FetchLike, HttpOptions } from "./lib/http/send.ts";
+export type { FetchLike, HttpOptions, HttpRequest, HttpResult } from "./lib/http/send.ts";
 export type { RetryOptions } from "./lib/http/retry.ts";
 export type { Page, PagedAsyncIterableIterator, PageSettings } from "./lib/http/paging.ts";
+
+export {
+  AuthenticationError,
+  AzureClouds,
+  ChainedTokenCredential,
+  ChallengeCallbackCredential,
+  clientAssertion,
+  ClientAssertionCredential,
+  ClientCertificateCredential,
+  clientCredentialsRequest,
+  clientSecretBasic,
+  ClientSecretCredential,
+  clientSecretPost,
+  credentialFromEnv,
+  CredentialUnavailableError,
+  ManagedIdentityCredential,
+  processTokenResponse,
+  StaticTokenCredential,
+} from "./lib/auth/mod.ts";
+export type {
+  AccessToken,
+  AuthenticationErrorInit,
+  AzureCloud,
+  AzureCloudName,
+  ChallengeCallback,
+  ChallengeContext,
+  ClientAssertionCredentialOptions,
+  ClientAuthentication,
+  ClientAuthenticationContext,
+  ClientCertificateCredentialOptions,
+  ClientCredentialOptions,
+  ClientSecretCredentialOptions,
+  CredentialFromEnvOptions,
+  GetTokenOptions,
+  KeyVaultChallenge,
+  ManagedIdentityCredentialOptions,
+  TokenCredential,
+  TokenRequest,
+  TokenRequestParameters,
+} from "./lib/auth/mod.ts";

@@ -24,6 +24,10 @@ import { stripQuery } from "./_url.ts";
  * | `ERR_INVALID_JSON` | a response body that should be JSON could not be parsed |
  * | `ERR_INVALID_RESPONSE` | a JSON response body does not have the expected shape |
  * | `ERR_FOREIGN_NEXT_LINK` | a paged response pointed at another origin; nothing was sent there |
+ * | `ERR_AUTHENTICATION` | Microsoft Entra ID (or a managed identity endpoint) refused to issue a token |
+ * | `ERR_CREDENTIAL_UNAVAILABLE` | a credential cannot work here (no managed identity endpoint, missing configuration, expired static token) |
+ * | `ERR_TENANT_NOT_ALLOWED` | a token was asked for a tenant the credential is not configured for |
+ * | `ERR_INVALID_CERTIFICATE` | a certificate credential's key does not fit its certificate, or cannot be used |
  *
  * @example Branching on a code
  * ```ts
@@ -50,7 +54,11 @@ export type KvfetchErrorCode =
   | "ERR_TIMEOUT"
   | "ERR_INVALID_JSON"
   | "ERR_INVALID_RESPONSE"
-  | "ERR_FOREIGN_NEXT_LINK";
+  | "ERR_FOREIGN_NEXT_LINK"
+  | "ERR_AUTHENTICATION"
+  | "ERR_CREDENTIAL_UNAVAILABLE"
+  | "ERR_TENANT_NOT_ALLOWED"
+  | "ERR_INVALID_CERTIFICATE";
 
 /**
  * The base class of every error kvfetch raises about the outside world.

@@ -89,7 +89,21 @@ export interface ResolvedHttpOptions {
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
-/** One request as kvfetch describes it to {@link send}. */
+/**
+ * One request as kvfetch describes it before sending.
+ *
+ * @example
+ * ```ts
+ * import type { HttpRequest } from "./send.ts";
+ *
+ * const request: HttpRequest = {
+ *   method: "GET",
+ *   url: "https://myvault.vault.azure.net/secrets/db?api-version=2025-07-01",
+ *   headers: { accept: "application/json" },
+ * };
+ * console.log(request.method);
+ * ```
+ */
 export interface HttpRequest {
   /** The HTTP method, e.g. `GET`. */
   method: string;
@@ -101,7 +115,19 @@ export interface HttpRequest {
   body?: BodyInit | null;
 }
 
-/** The outcome of {@link send}: the final response and how it was reached. */
+/**
+ * The outcome of sending a request: the final response and how it was reached.
+ *
+ * @example
+ * ```ts
+ * import type { HttpResult } from "./send.ts";
+ *
+ * function summary(result: HttpResult): string {
+ *   return `${result.method} ${result.url}: ${result.response.status} after ${result.attempts} tries`;
+ * }
+ * console.log(typeof summary);
+ * ```
+ */
 export interface HttpResult {
   /** The final response. Its body is fully buffered; reading it cannot stall. */
   response: Response;

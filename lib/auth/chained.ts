@@ -1,0 +1,93 @@
+/**
+ * `ChainedTokenCredential`: try credentials in order.
+ *
+ * @module
+ */
+
+import { KvfetchError } from "../http/errors.ts";
+import { CredentialUnavailableError } from "./errors.ts";
+import type { AccessToken, GetTokenOptions, TokenCredential } from "./types.ts";
+
+/**
+ * Tries each credential in order and returns the first token. A credential that fails with
+ * {@link CredentialUnavailableError} (or `@azure/identity`'s error of that name) passes the
+ * turn to the next; any other failure ends the chain, because it means the credential was
+ * configured but is wrong. Once a credential has succeeded, it is asked first from then on.
+ *
+ * @example Managed identity on Azure, a client secret elsewhere
+ * ```ts
+ * import { ChainedTokenCredential } from "./chained.ts";
+ * import { ManagedIdentityCredential } from "./managed_identity.ts";
+ * import { ClientSecretCredential } from "./client_secret.ts";
+ *
+ * const credential = new ChainedTokenCredential(
+ *   new ManagedIdentityCredential(),
+ *   new ClientSecretCredential({
+ *     tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+ *     clientId: "00000000-0000-0000-0000-000000000001",
+ *     clientSecret: "from-a-secret-store",
+ *   }),
+ * );
+ * console.log(typeof credential.getToken);
+ * ```
+ */
+export class ChainedTokenCredential implements TokenCredential {
+  readonly #sources: TokenCredential[];
+  #preferred: TokenCredential | undefined;
+
+  /**
+   * Creates the chain.
+   *
+   * @param sources The credentials, in the order to try them.
+   */
+  constructor(...sources: TokenCredential[]) {
+    if (sources.length === 0) {
+      throw new TypeError("ChainedTokenCredential needs at least one credential");
+    }
+    for (const source of sources) {
+      if (typeof source?.getToken !== "function") {
+        throw new TypeError("Every credential of a chain must have a getToken() method");
+      }
+    }
+    this.#sources = sources;
+  }
+
+  /**
+   * Returns the first token any credential gives.
+   *
+   * @param scopes Passed to each credential.
+   * @param options Passed to each credential.
+   */
+  async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
+    const order = this.#preferred
+      ? [this.#preferred, ...this.#sources.filter((s) => s !== this.#preferred)]
+      : this.#sources;
+    const reasons: string[] = [];
+    const causes: unknown[] = [];
+    for (const source of order) {
+      try {
+        const token = await source.getToken(scopes, options);
+        if (!token) throw new CredentialUnavailableError(`${nameOf(source)} returned no token`);
+        this.#preferred = source;
+        return token;
+      } catch (error) {
+        if (!isUnavailable(error)) throw error;
+        reasons.push(`${nameOf(source)}: ${(error as Error).message}`);
+        causes.push(error);
+      }
+    }
+    throw new CredentialUnavailableError(
+      `No credential in the chain could get a token:\n- ${reasons.join("\n- ")}`,
+      { cause: causes },
+    );
+  }
+}
+
+function isUnavailable(error: unknown): boolean {
+  if (error instanceof KvfetchError) return error.code === "ERR_CREDENTIAL_UNAVAILABLE";
+  return (error as Error)?.name === "CredentialUnavailableError";
+}
+
+function nameOf(source: TokenCredential): string {
+  return (source as { constructor?: { name?: string } }).constructor?.name || "credential";
+}

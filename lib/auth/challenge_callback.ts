@@ -1,0 +1,158 @@
+/**
+ * `ChallengeCallbackCredential`: the seed's `KeyVaultAuthentication(callback)`, in modern form.
+ *
+ * @module
+ */
+
+import { decodeJwt } from "jose";
+import { type AzureCloud, type AzureCloudName, resolveCloud } from "./clouds.ts";
+import { checkScopes } from "./_confidential_client.ts";
+import { CredentialUnavailableError } from "./errors.ts";
+import { cachedToken, cacheKey, objectId } from "./token_cache.ts";
+import type { AccessToken, GetTokenOptions, KeyVaultChallenge, TokenCredential } from "./types.ts";
+
+/**
+ * What a {@link ChallengeCallback} is told: the Key Vault challenge (authority, resource,
+ * scope, tenant, claims) and the scopes the client asked for.
+ *
+ * @example
+ * ```ts
+ * import type { ChallengeContext } from "./challenge_callback.ts";
+ *
+ * function describe(c: ChallengeContext): string {
+ *   return `${c.authority} → ${c.resource}`;
+ * }
+ * console.log(typeof describe);
+ * ```
+ */
+export interface ChallengeContext extends KeyVaultChallenge {
+  /** The scopes the client asked for. */
+  scopes: string[];
+  /** Cancels the work. */
+  abortSignal?: AbortSignal | undefined;
+}
+
+/**
+ * Returns a token for a challenge: the token text, or an {@link AccessToken} with its expiry.
+ *
+ * @example
+ * ```ts
+ * import type { ChallengeCallback } from "./challenge_callback.ts";
+ *
+ * const callback: ChallengeCallback = ({ tenantId, scope }) => {
+ *   console.log("token needed for", tenantId, scope);
+ *   return { token: "…", expiresOnTimestamp: Date.now() + 3_600_000 };
+ * };
+ * console.log(typeof callback);
+ * ```
+ */
+export type ChallengeCallback = (
+  challenge: ChallengeContext,
+) => string | AccessToken | Promise<string | AccessToken>;
+
+/**
+ * Calls your function with what the vault's `WWW-Authenticate` challenge said (authority,
+ * resource, scope, tenant, claims) and uses the token it returns: the modern form of the
+ * Python seed's `KeyVaultAuthentication(callback(server, resource, scope))`.
+ *
+ * Tokens are cached while valid when the callback gives their expiry (an {@link AccessToken},
+ * or a JWT with `exp`); an opaque string is used once and the callback is asked again next
+ * time. Used outside a challenge (e.g. with a pre-seeded tenant), the authority is built from
+ * the cloud's authority host and the requested tenant.
+ *
+ * @example Migrating from `KeyVaultAuthentication(callback)`
+ * ```ts
+ * import { ChallengeCallbackCredential } from "./challenge_callback.ts";
+ *
+ * const credential = new ChallengeCallbackCredential(async ({ authority, resource }) => {
+ *   // e.g. ask your own token service
+ *   const response = await Promise.resolve(
+ *     Response.json({ access_token: "…", expires_on: Math.floor(Date.now() / 1000) + 3600 }),
+ *   );
+ *   const body = await response.json() as { access_token: string; expires_on: number };
+ *   console.log(authority, resource);
+ *   return { token: body.access_token, expiresOnTimestamp: body.expires_on * 1000 };
+ * });
+ * console.log(typeof credential.getToken);
+ * ```
+ */
+export class ChallengeCallbackCredential implements TokenCredential {
+  readonly #callback: ChallengeCallback;
+  readonly #cloud: AzureCloud;
+  readonly #now: () => number;
+
+  /**
+   * Creates the credential.
+   *
+   * @param callback Returns a token for a challenge.
+   * @param options `cloud` (for the authority when there was no challenge) and `now`.
+   */
+  constructor(
+    callback: ChallengeCallback,
+    options: { cloud?: AzureCloudName | AzureCloud; now?: () => number } = {},
+  ) {
+    if (typeof callback !== "function") {
+      throw new TypeError("ChallengeCallbackCredential needs a callback function");
+    }
+    this.#callback = callback;
+    this.#cloud = resolveCloud(options.cloud);
+    this.#now = options.now ?? Date.now;
+  }
+
+  /**
+   * Asks the callback for a token (or returns a cached one).
+   *
+   * @param scopes The scopes the client needs.
+   * @param options The challenge (set by kvfetch clients), tenant, claims, cancellation.
+   */
+  getToken(scopes: string | string[], options: GetTokenOptions = {}): Promise<AccessToken> {
+    const list = checkScopes(scopes);
+    const scope = options.challenge?.scope ?? list[0]!;
+    const tenantId = options.challenge?.tenantId ?? options.tenantId ?? "";
+    const context: ChallengeContext = {
+      authority: options.challenge?.authority ??
+        `${this.#cloud.authorityHost}${tenantId ? `/${tenantId}` : ""}`,
+      resource: options.challenge?.resource ?? scope.replace(/\/\.default$/, ""),
+      scope,
+      tenantId,
+      claims: options.claims ?? options.challenge?.claims,
+      scopes: list,
+      abortSignal: options.abortSignal,
+    };
+    return cachedToken({
+      key: cacheKey({
+        kind: "callback",
+        authority: context.authority,
+        tenantId,
+        clientId: "",
+        scopes: list,
+        cae: options.enableCae === true,
+        proof: objectId(this.#callback),
+      }),
+      now: this.#now,
+      bypass: !!context.claims || options.forceRefresh === true,
+      signal: options.abortSignal,
+      acquire: async () => toAccessToken(await this.#callback(context), this.#now()),
+    });
+  }
+}
+
+function toAccessToken(value: string | AccessToken, now: number): AccessToken {
+  if (typeof value === "string") {
+    if (value.trim() === "") throw new CredentialUnavailableError("The callback returned no token");
+    let expires = now; // unknown: use once, never serve from the cache
+    try {
+      const { exp } = decodeJwt(value);
+      if (typeof exp === "number") expires = exp * 1000;
+    } catch {
+      // An opaque token.
+    }
+    return { token: value, expiresOnTimestamp: expires, tokenType: "Bearer" };
+  }
+  if (!value || typeof value.token !== "string" || typeof value.expiresOnTimestamp !== "number") {
+    throw new CredentialUnavailableError(
+      "The callback must return a token string or { token, expiresOnTimestamp }",
+    );
+  }
+  return value;
+}

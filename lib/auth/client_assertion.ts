@@ -1,0 +1,113 @@
+/**
+ * `ClientAssertionCredential`: workload identity federation, where another identity provider
+ * (Kubernetes, GitHub Actions, …) vouches for the application with a signed token.
+ *
+ * @module
+ */
+
+import { ConfidentialClient } from "./_confidential_client.ts";
+import { clientAssertion } from "./token_endpoint.ts";
+import { objectId } from "./token_cache.ts";
+import type {
+  AccessToken,
+  ClientCredentialOptions,
+  GetTokenOptions,
+  TokenCredential,
+} from "./types.ts";
+
+/**
+ * Options of {@link ClientAssertionCredential}.
+ *
+ * @example
+ * ```ts
+ * import type { ClientAssertionCredentialOptions } from "./client_assertion.ts";
+ *
+ * const options: ClientAssertionCredentialOptions = {
+ *   tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+ *   clientId: "00000000-0000-0000-0000-000000000001",
+ *   getAssertion: () => "eyJhbGciOi…",
+ * };
+ * console.log(typeof options.getAssertion);
+ * ```
+ */
+export interface ClientAssertionCredentialOptions extends ClientCredentialOptions {
+  /**
+   * Returns a current assertion (a JWT issued by the federated identity provider). Called for
+   * each token request, so it may re-read a file that the platform rotates. Define it once
+   * (at module level) to let re-created credentials share cached tokens.
+   */
+  getAssertion: () => string | Promise<string>;
+}
+
+/**
+ * Authenticates an application with a federated assertion: a token from another identity
+ * provider that Microsoft Entra ID trusts for this application (a "federated credential").
+ *
+ * @example Kubernetes (AKS workload identity), on Deno
+ * ```ts
+ * import { ClientAssertionCredential } from "./client_assertion.ts";
+ *
+ * const env: Record<string, string | undefined> = {}; // Deno.env.toObject()
+ * const readTokenFile = () => Deno.readTextFile(env.AZURE_FEDERATED_TOKEN_FILE ?? "/var/run/secrets/azure/tokens/azure-identity-token");
+ * const credential = new ClientAssertionCredential({
+ *   tenantId: env.AZURE_TENANT_ID ?? "72f988bf-86f1-41af-91ab-2d7cd011db47",
+ *   clientId: env.AZURE_CLIENT_ID ?? "00000000-0000-0000-0000-000000000001",
+ *   getAssertion: readTokenFile,
+ * });
+ * console.log(typeof credential.getToken);
+ * ```
+ *
+ * @example GitHub Actions OIDC (`permissions: id-token: write`)
+ * ```ts
+ * import { ClientAssertionCredential } from "./client_assertion.ts";
+ *
+ * const env: Record<string, string | undefined> = {}; // process.env
+ * async function gitHubOidcToken(): Promise<string> {
+ *   const url = new URL(env.ACTIONS_ID_TOKEN_REQUEST_URL!);
+ *   url.searchParams.set("audience", "api://AzureADTokenExchange");
+ *   const response = await fetch(url, {
+ *     headers: { authorization: `Bearer ${env.ACTIONS_ID_TOKEN_REQUEST_TOKEN}` },
+ *   });
+ *   if (!response.ok) throw new Error(`GitHub OIDC token request failed: ${response.status}`);
+ *   return ((await response.json()) as { value: string }).value;
+ * }
+ * const credential = new ClientAssertionCredential({
+ *   tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+ *   clientId: "00000000-0000-0000-0000-000000000001",
+ *   getAssertion: gitHubOidcToken,
+ * });
+ * console.log(typeof credential.getToken);
+ * ```
+ */
+export class ClientAssertionCredential implements TokenCredential {
+  readonly #client: ConfidentialClient;
+
+  /**
+   * Creates the credential. Sends nothing yet.
+   *
+   * @param options The tenant, the application and where its assertions come from.
+   */
+  constructor(options: ClientAssertionCredentialOptions) {
+    const getAssertion = options?.getAssertion;
+    if (typeof getAssertion !== "function") {
+      throw new TypeError('"getAssertion" must be a function returning a JWT');
+    }
+    const id = objectId(getAssertion);
+    this.#client = new ConfidentialClient(
+      "assertion",
+      options,
+      clientAssertion(() => getAssertion()),
+      () => Promise.resolve(id),
+    );
+  }
+
+  /**
+   * Gets a token for `scopes`, from the cache when it holds a valid one.
+   *
+   * @param scopes One resource's `.default` scope, e.g. `https://vault.azure.net/.default`.
+   * @param options Tenant, claims, CAE and cancellation.
+   */
+  getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
+    return this.#client.getToken(scopes, options);
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * `StaticTokenCredential`: a token you already have.
+ *
+ * @module
+ */
+
+import { decodeJwt } from "jose";
+import { CredentialUnavailableError } from "./errors.ts";
+import { checkScopes } from "./_confidential_client.ts";
+import type { AccessToken, GetTokenOptions, TokenCredential } from "./types.ts";
+
+/**
+ * Hands out one token you obtained elsewhere (a CLI, a token broker, a test). When you give a
+ * JWT without `expiresOnTimestamp`, its `exp` claim is used. Once the token has expired,
+ * `getToken` fails with a {@link CredentialUnavailableError} instead of returning it.
+ *
+ * @example
+ * ```ts
+ * import { StaticTokenCredential } from "./static_token.ts";
+ *
+ * const credential = new StaticTokenCredential({
+ *   token: "opaque-or-jwt",
+ *   expiresOnTimestamp: Date.now() + 30 * 60_000,
+ * });
+ * const { token } = await credential.getToken("https://vault.azure.net/.default");
+ * console.log(token.length);
+ * ```
+ */
+export class StaticTokenCredential implements TokenCredential {
+  readonly #token: AccessToken;
+  readonly #now: () => number;
+
+  /**
+   * Creates the credential.
+   *
+   * @param token A JWT (its `exp` gives the expiry), or the token and its expiry.
+   * @param options `now`: the clock, for tests.
+   */
+  constructor(
+    token: string | { token: string; expiresOnTimestamp?: number },
+    options: { now?: () => number } = {},
+  ) {
+    const value = typeof token === "string" ? token : token?.token;
+    if (typeof value !== "string" || value.trim() === "") {
+      throw new TypeError('"token" must be a non-empty string');
+    }
+    let expires = typeof token === "string" ? undefined : token.expiresOnTimestamp;
+    if (expires === undefined) {
+      try {
+        const { exp } = decodeJwt(value);
+        if (typeof exp === "number") expires = exp * 1000;
+      } catch {
+        // Not a JWT: the expiry must be given.
+      }
+    }
+    if (typeof expires !== "number" || Number.isNaN(expires)) {
+      throw new TypeError(
+        '"expiresOnTimestamp" is required unless the token is a JWT with an "exp" claim',
+      );
+    }
+    this.#token = { token: value, expiresOnTimestamp: expires, tokenType: "Bearer" };
+    this.#now = options.now ?? Date.now;
+  }
+
+  /**
+   * Returns the token while it is valid.
+   *
+   * @param scopes Checked for shape only: the token is what it is.
+   * @param options Only `abortSignal` is honoured.
+   */
+  getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
+    checkScopes(scopes);
+    options?.abortSignal?.throwIfAborted();
+    if (this.#now() >= this.#token.expiresOnTimestamp) {
+      return Promise.reject(
+        new CredentialUnavailableError("The static token has expired; provide a new one"),
+      );
+    }
+    return Promise.resolve({ ...this.#token });
+  }
+}

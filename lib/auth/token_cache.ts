@@ -1,0 +1,168 @@
+/**
+ * The process-wide token cache shared by every kvfetch credential.
+ *
+ * - Keyed by authority, tenant, client id, scopes, CAE, and a fingerprint of the credential's
+ *   proof (an HMAC under a per-process random key, so the key never holds the secret itself,
+ *   and a credential with a wrong secret never gets the right one's token).
+ * - Concurrent callers share one request.
+ * - Tokens are refreshed ahead of expiry in the background (at `refresh_in` when Entra sends
+ *   it, else when 5 minutes remain, or halfway through the lifetime of short tokens). A failed
+ *   background refresh keeps the old token, which is still valid, and tries again later.
+ * - An expired token is never returned.
+ * - A request with claims (a CAE challenge) or `forceRefresh` never reads the cache; its
+ *   token replaces the cached one, since the old one is the token the service just refused.
+ *
+ * @module
+ */
+
+import type { AccessToken } from "./types.ts";
+
+/** A token is treated as expired this long before its real expiry (clock skew, latency). */
+export const EXPIRY_MARGIN_MS = 10_000;
+/** After a failed background refresh, wait this long before the next one. */
+export const REFRESH_RETRY_MS = 30_000;
+/** Tokens living longer than this are refreshed when 5 minutes remain; shorter ones halfway. */
+const LONG_LIVED_MS = 10 * 60_000;
+/** The most entries the cache keeps; the oldest go first. */
+const MAX_ENTRIES = 1000;
+
+interface Entry {
+  token?: AccessToken;
+  refreshAt: number;
+  inflight?: Promise<AccessToken> | undefined;
+  retryAt: number;
+}
+
+const entries = new Map<string, Entry>();
+
+/** What {@link cachedToken} needs to know about one call. */
+export interface CacheRequest {
+  /** The cache key (see {@link cacheKey}). */
+  key: string;
+  /** Gets a fresh token from the network. */
+  acquire: () => Promise<AccessToken>;
+  /** The clock. */
+  now: () => number;
+  /** Skip the cache (claims challenge, refused token). */
+  bypass?: boolean | undefined;
+  /** Stops this caller's wait; the shared request goes on for the others. */
+  signal?: AbortSignal | undefined;
+}
+
+/** Returns a valid token for `key`, from the cache or from `acquire`. */
+export function cachedToken(request: CacheRequest): Promise<AccessToken> {
+  const { key, now: clock, signal } = request;
+  signal?.throwIfAborted();
+  let entry = entries.get(key);
+  if (!entry) {
+    entry = { refreshAt: 0, retryAt: 0 };
+    entries.set(key, entry);
+    if (entries.size > MAX_ENTRIES) entries.delete(entries.keys().next().value!);
+  }
+  const now = clock();
+  const token = entry.token;
+  if (!request.bypass && token && now < token.expiresOnTimestamp - EXPIRY_MARGIN_MS) {
+    if (now >= entry.refreshAt && now >= entry.retryAt && !entry.inflight) {
+      // Refresh in the background; this caller gets the still-valid token at once.
+      start(entry, request).catch(() => {
+        entry.retryAt = clock() + REFRESH_RETRY_MS;
+      });
+    }
+    return Promise.resolve(token);
+  }
+  const shared = entry.inflight && !request.bypass ? entry.inflight : start(entry, request);
+  return waitFor(shared, signal);
+}
+
+function start(entry: Entry, request: CacheRequest): Promise<AccessToken> {
+  const promise = (async () => {
+    const startedAt = request.now();
+    const token = await request.acquire();
+    entry.token = token;
+    entry.refreshAt = refreshTime(token, startedAt);
+    entry.retryAt = 0;
+    return token;
+  })();
+  entry.inflight = promise;
+  const clear = () => {
+    if (entry.inflight === promise) entry.inflight = undefined;
+  };
+  promise.then(clear, clear);
+  return promise;
+}
+
+/** When to refresh a token obtained at `obtainedAt`. */
+export function refreshTime(token: AccessToken, obtainedAt: number): number {
+  if (token.refreshAfterTimestamp !== undefined) return token.refreshAfterTimestamp;
+  const lifetime = token.expiresOnTimestamp - obtainedAt;
+  return lifetime > LONG_LIVED_MS
+    ? token.expiresOnTimestamp - 5 * 60_000
+    : obtainedAt + lifetime / 2;
+}
+
+/** Resolves with `promise`, or rejects with `signal.reason` as soon as the signal aborts. */
+function waitFor<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+/** The parts of a cache key. */
+export interface CacheKeyParts {
+  /** The credential kind, e.g. `secret`. */
+  kind: string;
+  /** The authority host or endpoint. */
+  authority: string;
+  /** The tenant. */
+  tenantId: string;
+  /** The client id. */
+  clientId: string;
+  /** The scopes. */
+  scopes: string[];
+  /** Whether the token is CAE-capable. */
+  cae: boolean;
+  /** A fingerprint of the credential's proof (see {@link fingerprint}). */
+  proof: string;
+}
+
+/** Builds a cache key. Scopes are order-insensitive; ids are case-insensitive. */
+export function cacheKey(parts: CacheKeyParts): string {
+  return JSON.stringify([
+    parts.kind,
+    parts.authority.toLowerCase(),
+    parts.tenantId.toLowerCase(),
+    parts.clientId.toLowerCase(),
+    [...parts.scopes].sort(),
+    parts.cae,
+    parts.proof,
+  ]);
+}
+
+let hmacKey: Promise<CryptoKey> | undefined;
+
+/**
+ * A fingerprint of a secret for cache keys: HMAC-SHA-256 under a random key made once per
+ * process and never exported, so a cache key cannot be used to guess the secret offline.
+ */
+export async function fingerprint(secret: string): Promise<string> {
+  hmacKey ??= crypto.subtle.generateKey({ name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const mac = await crypto.subtle.sign("HMAC", await hmacKey, new TextEncoder().encode(secret));
+  return Array.from(new Uint8Array(mac), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** A stable id for an object (e.g. a callback) within this process, for cache keys. */
+const objectIds = new WeakMap<object, string>();
+let nextObjectId = 0;
+export function objectId(value: object): string {
+  let id = objectIds.get(value);
+  if (!id) objectIds.set(value, id = `#${++nextObjectId}`);
+  return id;
+}
+
+/** Empties the cache. For tests. */
+export function clearTokenCache(): void {
+  entries.clear();
+}

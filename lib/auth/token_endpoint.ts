@@ -1,0 +1,368 @@
+/**
+ * The OAuth 2.0 client-credentials grant against Microsoft Entra ID's v2.0 token endpoint,
+ * split as oauth4webapi splits it: {@link clientCredentialsRequest} builds the request,
+ * {@link processTokenResponse} validates the response. Between the two, the caller may send,
+ * log or retry as it likes; credentials use {@link send} from the HTTP core.
+ *
+ * @module
+ */
+
+import * as v from "valibot";
+import type { HttpRequest, HttpResult } from "../http/send.ts";
+import { parseJson } from "../http/json.ts";
+import { AuthenticationError } from "./errors.ts";
+import type { AccessToken } from "./types.ts";
+
+/**
+ * How a client proves its identity to the token endpoint: a function that adds its proof to the
+ * form body or the headers, oauth4webapi style. Build one with {@link clientSecretPost},
+ * {@link clientSecretBasic} or {@link clientAssertion}.
+ *
+ * @example A strategy of your own (here: a pre-shared assertion)
+ * ```ts
+ * import type { ClientAuthentication } from "./token_endpoint.ts";
+ *
+ * const presigned: ClientAuthentication = (body) => {
+ *   body.set("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
+ *   body.set("client_assertion", "eyJhbGciOi…");
+ * };
+ * console.log(typeof presigned);
+ * ```
+ */
+export type ClientAuthentication = (
+  body: URLSearchParams,
+  headers: Headers,
+  context: ClientAuthenticationContext,
+) => void | Promise<void>;
+
+/** What a {@link ClientAuthentication} knows about the request it authenticates. */
+export interface ClientAuthenticationContext {
+  /** The token endpoint URL (the `aud` of a client assertion for Entra). */
+  tokenEndpoint: string;
+  /** The application (client) id. */
+  clientId: string;
+  /** The current time, in milliseconds since the epoch. */
+  now: number;
+  /** Cancels the token request. */
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * The client secret in the form body (`client_secret`), the default for Entra ID.
+ *
+ * @example
+ * ```ts
+ * import { clientSecretPost } from "./token_endpoint.ts";
+ *
+ * const auth = clientSecretPost("the-secret-value");
+ * console.log(typeof auth);
+ * ```
+ */
+export function clientSecretPost(clientSecret: string): ClientAuthentication {
+  assertNonEmpty(clientSecret, "clientSecret");
+  return (body) => {
+    body.set("client_secret", clientSecret);
+  };
+}
+
+/**
+ * The client secret as HTTP Basic authentication (RFC 6749 §2.3.1, which Entra ID also
+ * accepts): id and secret are form-urlencoded, joined by `:` and base64-encoded.
+ *
+ * @example
+ * ```ts
+ * import { clientSecretBasic } from "./token_endpoint.ts";
+ *
+ * const auth = clientSecretBasic("the-secret-value");
+ * console.log(typeof auth);
+ * ```
+ */
+export function clientSecretBasic(clientSecret: string): ClientAuthentication {
+  assertNonEmpty(clientSecret, "clientSecret");
+  return (_body, headers, { clientId }) => {
+    const pair = `${formEncode(clientId)}:${formEncode(clientSecret)}`;
+    headers.set("authorization", `Basic ${btoa(pair)}`);
+  };
+}
+
+/**
+ * A JWT client assertion (RFC 7523): a certificate-signed JWT, or a federated token from
+ * another identity provider. `getAssertion` is called for every token request.
+ *
+ * @example
+ * ```ts
+ * import { clientAssertion } from "./token_endpoint.ts";
+ *
+ * const auth = clientAssertion(() => Promise.resolve("eyJhbGciOi…"));
+ * console.log(typeof auth);
+ * ```
+ */
+export function clientAssertion(
+  getAssertion: (context: ClientAuthenticationContext) => string | Promise<string>,
+): ClientAuthentication {
+  if (typeof getAssertion !== "function") {
+    throw new TypeError('"getAssertion" must be a function returning a JWT');
+  }
+  return async (body, _headers, context) => {
+    const assertion = await getAssertion(context);
+    if (typeof assertion !== "string" || assertion.trim() === "") {
+      throw new TypeError('"getAssertion" returned no assertion (expected a non-empty string)');
+    }
+    body.set("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
+    body.set("client_assertion", assertion.trim());
+  };
+}
+
+/**
+ * The parameters of one client-credentials token request.
+ *
+ * @example
+ * ```ts
+ * import type { TokenRequestParameters } from "./token_endpoint.ts";
+ *
+ * const params: TokenRequestParameters = {
+ *   tokenEndpoint: "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token",
+ *   clientId: "00000000-0000-0000-0000-000000000001",
+ *   scopes: ["https://vault.azure.net/.default"],
+ * };
+ * console.log(params.scopes);
+ * ```
+ */
+export interface TokenRequestParameters {
+  /** `https://{authority host}/{tenant}/oauth2/v2.0/token`. */
+  tokenEndpoint: string;
+  /** The application (client) id. */
+  clientId: string;
+  /** The scopes; for Entra, one resource's `.default` scope. */
+  scopes: string[];
+  /** A claims request (JSON), sent as the `claims` parameter. */
+  claims?: string | undefined;
+}
+
+/**
+ * A built token request, plus the values in it that must never appear anywhere else (the
+ * client secret, the assertion): {@link processTokenResponse} cuts them out of error text.
+ *
+ * @example
+ * ```ts
+ * import type { TokenRequest } from "./token_endpoint.ts";
+ *
+ * function describe(request: TokenRequest): string {
+ *   return `${request.request.method} ${request.request.url}`; // never the body
+ * }
+ * console.log(typeof describe);
+ * ```
+ */
+export interface TokenRequest {
+  /** The HTTP request to send. */
+  request: HttpRequest;
+  /** Values that must be cut out of anything reported about this request. */
+  sensitive: string[];
+}
+
+/**
+ * Builds a client-credentials token request: `grant_type=client_credentials`, `client_id`,
+ * `scope` (space-separated), optional `claims`, plus what `auth` adds.
+ *
+ * @example
+ * ```ts
+ * import { clientCredentialsRequest, clientSecretPost } from "./token_endpoint.ts";
+ *
+ * const { request } = await clientCredentialsRequest({
+ *   tokenEndpoint: "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token",
+ *   clientId: "00000000-0000-0000-0000-000000000001",
+ *   scopes: ["https://vault.azure.net/.default"],
+ * }, clientSecretPost("the-secret-value"));
+ * console.log(request.method, request.url);
+ * ```
+ */
+export async function clientCredentialsRequest(
+  params: TokenRequestParameters,
+  auth: ClientAuthentication,
+  options: { now?: number; signal?: AbortSignal | undefined; clientRequestId?: string } = {},
+): Promise<TokenRequest> {
+  const body = new URLSearchParams();
+  body.set("client_id", params.clientId);
+  body.set("scope", params.scopes.join(" "));
+  body.set("grant_type", "client_credentials");
+  if (params.claims) body.set("claims", params.claims);
+  const headers = new Headers({
+    accept: "application/json",
+    "content-type": "application/x-www-form-urlencoded;charset=UTF-8",
+  });
+  const clientRequestId = options.clientRequestId ?? crypto.randomUUID();
+  // Entra echoes `client-request-id` in its answer and logs; Azure services use the x-ms form.
+  headers.set("client-request-id", clientRequestId);
+  headers.set("x-ms-client-request-id", clientRequestId);
+  await auth(body, headers, {
+    tokenEndpoint: params.tokenEndpoint,
+    clientId: params.clientId,
+    now: options.now ?? Date.now(),
+    signal: options.signal,
+  });
+  const sensitive = [body.get("client_secret"), body.get("client_assertion")]
+    .filter((s): s is string => !!s);
+  const authorization = headers.get("authorization");
+  if (authorization) sensitive.push(authorization, authorization.replace(/^Basic /, ""));
+  return {
+    request: { method: "POST", url: params.tokenEndpoint, headers, body: body.toString() },
+    sensitive,
+  };
+}
+
+/** `expires_in`-style values: Entra sends numbers, some endpoints numeric strings. */
+const Seconds = v.union([
+  v.pipe(v.number(), v.finite()),
+  v.pipe(v.string(), v.regex(/^\s*\d+(\.\d+)?\s*$/), v.transform(Number)),
+]);
+
+const TokenResponse = v.object({
+  access_token: v.pipe(v.string(), v.nonEmpty()),
+  token_type: v.pipe(
+    v.string(),
+    v.check((t) => t.toLowerCase() === "bearer", 'token_type must be "Bearer"'),
+  ),
+  expires_in: Seconds,
+  ext_expires_in: v.optional(Seconds),
+  refresh_in: v.optional(Seconds),
+});
+
+const ErrorResponse = v.object({
+  error: v.string(),
+  error_description: v.optional(v.string()),
+  error_codes: v.optional(v.array(v.number())),
+  trace_id: v.optional(v.string()),
+  correlation_id: v.optional(v.string()),
+  timestamp: v.optional(v.string()),
+});
+
+/**
+ * Validates a token endpoint response and returns the token, or throws an
+ * {@link AuthenticationError} carrying Entra's error fields (`error`, `errorDescription`,
+ * `errorCodes`, `traceId`, `correlationId`). Secrets listed in `sensitive` are cut out of
+ * every text the error keeps.
+ *
+ * @example
+ * ```ts
+ * import { processTokenResponse } from "./token_endpoint.ts";
+ *
+ * const token = await processTokenResponse({
+ *   response: Response.json({ token_type: "Bearer", expires_in: 3599, access_token: "eyJ…" }),
+ *   attempts: 1,
+ *   clientRequestId: "c0ffee00-0000-4000-8000-000000000000",
+ *   method: "POST",
+ *   url: "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token",
+ * }, { now: Date.now() });
+ * console.log(token.expiresOnTimestamp > Date.now());
+ * ```
+ */
+export async function processTokenResponse(
+  result: HttpResult,
+  options: { now: number; sensitive?: string[]; clientId?: string },
+): Promise<AccessToken> {
+  const { response } = result;
+  const where = describeEndpoint(result.url);
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  if (response.status !== 200) {
+    throw tokenError(result, json, where, options);
+  }
+  if (json === undefined) {
+    throw new AuthenticationError({
+      message: `The token response from ${where} is not valid JSON`,
+      status: response.status,
+      response,
+    });
+  }
+  let token: v.InferOutput<typeof TokenResponse>;
+  try {
+    token = parseJson(json, TokenResponse, `The token response from ${where}`, response.status);
+  } catch (error) {
+    throw new AuthenticationError({
+      message: (error as Error).message,
+      status: response.status,
+      cause: error,
+      response,
+    });
+  }
+  return {
+    token: token.access_token,
+    tokenType: "Bearer",
+    expiresOnTimestamp: options.now + token.expires_in * 1000,
+    refreshAfterTimestamp: token.refresh_in === undefined
+      ? undefined
+      : options.now + token.refresh_in * 1000,
+  };
+}
+
+function tokenError(
+  result: HttpResult,
+  json: unknown,
+  where: string,
+  options: { sensitive?: string[]; clientId?: string },
+): AuthenticationError {
+  const { response } = result;
+  const parsed = v.safeParse(ErrorResponse, json);
+  const scrub = (s: string | undefined) => redact(s, options.sensitive ?? []);
+  const client = options.clientId ? ` for client ${options.clientId}` : "";
+  if (!parsed.success) {
+    return new AuthenticationError({
+      message: `The token request${client} to ${where} failed with status ${response.status}`,
+      status: response.status,
+      response,
+    });
+  }
+  const e = parsed.output;
+  const description = scrub(e.error_description);
+  // Entra's description is "AADSTS…: what went wrong. Trace ID: … Correlation ID: … Timestamp: …".
+  const summary = description?.split(/\r?\n|(?<=\.) Trace ID:/)[0]?.trim();
+  return new AuthenticationError({
+    message: `The token request${client} to ${where} was refused (${response.status} ${
+      scrub(e.error)
+    })${summary ? `: ${summary}` : ""}`,
+    status: response.status,
+    error: scrub(e.error),
+    errorDescription: description,
+    errorCodes: e.error_codes,
+    traceId: e.trace_id,
+    correlationId: e.correlation_id,
+    timestamp: e.timestamp,
+    response,
+  });
+}
+
+/** Replaces every occurrence of each sensitive value with `[REDACTED]`. */
+export function redact<T extends string | undefined>(text: T, sensitive: string[]): T {
+  if (!text) return text;
+  let out: string = text;
+  for (const secret of sensitive) {
+    // Short values would shred ordinary words; secrets and assertions are long.
+    if (secret.length >= 8) out = out.split(secret).join("[REDACTED]");
+  }
+  return out as T;
+}
+
+function describeEndpoint(url: string): string {
+  try {
+    const u = new URL(url);
+    return u.origin + u.pathname;
+  } catch {
+    return "the token endpoint";
+  }
+}
+
+function formEncode(value: string): string {
+  return encodeURIComponent(value).replace(/%20/g, "+")
+    .replace(/[!'()*~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+function assertNonEmpty(value: unknown, option: string): asserts value is string {
+  if (typeof value !== "string" || value.trim() === "") {
+    throw new TypeError(`"${option}" must be a non-empty string`);
+  }
+}
