@@ -67,3 +67,19 @@ export type {
   TokenRequest,
   TokenRequestParameters,
 } from "./lib/auth/mod.ts";
+
+export { parseKeyVaultSecretIdentifier, SecretClient } from "./lib/keyvault/secrets.ts";
+export type {
+  DeletedSecret,
+  DeletionRecoveryLevel,
+  GetSecretOptions,
+  KeyVaultSecret,
+  KeyVaultSecretIdentifier,
+  OperationOptions,
+  PollOptions,
+  SecretClientOptions,
+  SecretProperties,
+  SetSecretOptions,
+  UpdateSecretPropertiesOptions,
+  VaultClientOptions,
+} from "./lib/keyvault/secrets.ts";

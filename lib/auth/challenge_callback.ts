@@ -105,7 +105,7 @@ export class ChallengeCallbackCredential implements TokenCredential {
    * @param scopes The scopes the client needs.
    * @param options The challenge (set by kvfetch clients), tenant, claims, cancellation.
    */
-  getToken(scopes: string | string[], options: GetTokenOptions = {}): Promise<AccessToken> {
+  async getToken(scopes: string | string[], options: GetTokenOptions = {}): Promise<AccessToken> {
     const list = checkScopes(scopes);
     const scope = options.challenge?.scope ?? list[0]!;
     const tenantId = options.challenge?.tenantId ?? options.tenantId ?? "";
@@ -119,7 +119,7 @@ export class ChallengeCallbackCredential implements TokenCredential {
       scopes: list,
       abortSignal: options.abortSignal,
     };
-    return cachedToken({
+    return await cachedToken({
       key: cacheKey({
         kind: "callback",
         authority: context.authority,

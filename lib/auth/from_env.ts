@@ -162,11 +162,17 @@ export function credentialFromEnv(
     }
     const read = needReader(readFile, "AZURE_CLIENT_CERTIFICATE_PATH");
     let inner: Promise<ClientCertificateCredential> | undefined;
-    return new DeferredCredential(() =>
-      inner ??= read(pemPath!).then((certificate) =>
+    return new DeferredCredential(() => {
+      if (inner) return inner;
+      const built = read(pemPath!).then((certificate) =>
         new ClientCertificateCredential({ ...common, certificate, sendCertificateChain })
-      )
-    );
+      );
+      // Keep only a success: a failed read (a secret mounted late) is tried again next time.
+      built.catch(() => {
+        if (inner === built) inner = undefined;
+      });
+      return inner = built;
+    });
   }
 
   const tokenFile = get("AZURE_FEDERATED_TOKEN_FILE")!;

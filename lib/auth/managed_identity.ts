@@ -298,9 +298,10 @@ export class ManagedIdentityCredential implements TokenCredential {
     if (response.status !== 200) {
       const parsed = v.safeParse(MsiError, json);
       const e = parsed.success ? parsed.output : {};
+      const error = redact(e.error, sensitive);
       const detail = redact(e.error_description ?? e.message ?? e.Message, sensitive);
       const message = `ManagedIdentityCredential: the ${where} answered ${response.status}` +
-        (e.error ? ` ${e.error}` : "") + (detail ? `: ${detail}` : "");
+        (error ? ` ${error}` : "") + (detail ? `: ${detail}` : "");
       // IMDS says 400 when the VM has no identity, or not the one asked for.
       if (response.status === 400 && where === "IMDS") {
         throw new CredentialUnavailableError(message);
@@ -308,7 +309,7 @@ export class ManagedIdentityCredential implements TokenCredential {
       throw new AuthenticationError({
         message,
         status: response.status,
-        error: e.error,
+        error,
         errorDescription: detail,
         response,
       });

@@ -69,8 +69,13 @@ export class StaticTokenCredential implements TokenCredential {
    * @param options Only `abortSignal` is honoured.
    */
   getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
-    checkScopes(scopes);
-    options?.abortSignal?.throwIfAborted();
+    try {
+      checkScopes(scopes);
+      options?.abortSignal?.throwIfAborted();
+    } catch (error) {
+      // A promise-returning method reports every failure as a rejection.
+      return Promise.reject(error);
+    }
     if (this.#now() >= this.#token.expiresOnTimestamp) {
       return Promise.reject(
         new CredentialUnavailableError("The static token has expired; provide a new one"),

@@ -28,6 +28,9 @@ import { stripQuery } from "./_url.ts";
  * | `ERR_CREDENTIAL_UNAVAILABLE` | a credential cannot work here (no managed identity endpoint, missing configuration, expired static token) |
  * | `ERR_TENANT_NOT_ALLOWED` | a token was asked for a tenant the credential is not configured for |
  * | `ERR_INVALID_CERTIFICATE` | a certificate credential's key does not fit its certificate, or cannot be used |
+ * | `ERR_CHALLENGE_INVALID` | a vault answered 401 without a usable `WWW-Authenticate` challenge (or did not challenge a request that carried a body) |
+ * | `ERR_CHALLENGE_RESOURCE_MISMATCH` | a vault's challenge names a resource its host does not belong to; no token was requested |
+ * | `ERR_OPERATION_TIMEOUT` | a long-running operation (delete, recover, purge) did not finish within the wait allowed |
  *
  * @example Branching on a code
  * ```ts
@@ -58,7 +61,10 @@ export type KvfetchErrorCode =
   | "ERR_AUTHENTICATION"
   | "ERR_CREDENTIAL_UNAVAILABLE"
   | "ERR_TENANT_NOT_ALLOWED"
-  | "ERR_INVALID_CERTIFICATE";
+  | "ERR_INVALID_CERTIFICATE"
+  | "ERR_CHALLENGE_INVALID"
+  | "ERR_CHALLENGE_RESOURCE_MISMATCH"
+  | "ERR_OPERATION_TIMEOUT";
 
 /**
  * The base class of every error kvfetch raises about the outside world.

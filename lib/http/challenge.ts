@@ -1,0 +1,145 @@
+/**
+ * `WWW-Authenticate` parsing (RFC 9110 §11.6.1) and Key Vault's reading of its challenge
+ * (PROTOCOL.md §4).
+ *
+ * @module
+ */
+
+/** One challenge of a `WWW-Authenticate` header: its scheme and parameters. */
+export interface AuthChallenge {
+  /** The scheme as sent, e.g. `Bearer`. */
+  scheme: string;
+  /** Parameters by lower-case name; quoted values are unquoted. The first of a name wins. */
+  params: Record<string, string>;
+}
+
+const TCHAR = /[!#$%&'*+\-.^_`|~0-9A-Za-z]/;
+
+/**
+ * Parses a `WWW-Authenticate` header into its challenges. Tolerant: it never throws, skips
+ * what it cannot read, accepts quoted values with commas and escaped quotes, unquoted URL
+ * values, and several challenges in one header (`Bearer a="1", Basic realm="x"`).
+ */
+export function parseWwwAuthenticate(header: string): AuthChallenge[] {
+  const s = String(header);
+  const out: AuthChallenge[] = [];
+  let current: AuthChallenge | undefined;
+  let i = 0;
+  const skip = (re: RegExp) => {
+    while (i < s.length && re.test(s[i]!)) i++;
+  };
+  while (i < s.length) {
+    skip(/[\s,]/);
+    const start = i;
+    while (i < s.length && TCHAR.test(s[i]!)) i++;
+    const token = s.slice(start, i);
+    if (!token) {
+      i++; // a character that starts nothing: skip it
+      continue;
+    }
+    const afterToken = i;
+    skip(/[ \t]/);
+    if (s[i] !== "=") {
+      i = afterToken;
+      current = { scheme: token, params: Object.create(null) };
+      out.push(current);
+      continue;
+    }
+    i++; // "="
+    skip(/[ \t]/);
+    let value = "";
+    if (s[i] === '"') {
+      i++;
+      while (i < s.length && s[i] !== '"') {
+        if (s[i] === "\\" && i + 1 < s.length) i++;
+        value += s[i];
+        i++;
+      }
+      i++; // closing quote (or past the end)
+    } else {
+      const valueStart = i;
+      while (i < s.length && !/[\s,]/.test(s[i]!)) i++;
+      value = s.slice(valueStart, i);
+    }
+    const name = token.toLowerCase();
+    if (current && !(name in current.params)) current.params[name] = value;
+  }
+  return out;
+}
+
+/** What a Key Vault `Bearer` challenge says. */
+export interface KeyVaultChallengeInfo {
+  /** The authority URL, including the tenant. */
+  authority: string;
+  /** The tenant: the first path segment of the authority. */
+  tenantId: string;
+  /** The resource, when the challenge names one (`resource=`). */
+  resource: string | undefined;
+  /** The scope to ask for: `resource + "/.default"`, else the challenge's `scope`. */
+  scope: string;
+}
+
+/** The CAE part of a challenge: `error="insufficient_claims"` and the decoded `claims`. */
+export interface ClaimsChallenge {
+  /** The `error` parameter. */
+  error: string | undefined;
+  /** The decoded claims (a JSON string), when present and readable. */
+  claims: string | undefined;
+}
+
+const TENANT = /^[0-9A-Za-z][0-9A-Za-z._-]*$/;
+
+/**
+ * Reads the Key Vault challenge from a `WWW-Authenticate` header: the first `Bearer` challenge
+ * with an authority (`authorization` or `authorization_uri`) whose first path segment is a
+ * tenant, and a resource or scope. `undefined` when there is none.
+ */
+export function readKeyVaultChallenge(header: string | null): KeyVaultChallengeInfo | undefined {
+  if (!header) return undefined;
+  for (const challenge of parseWwwAuthenticate(header)) {
+    if (challenge.scheme.toLowerCase() !== "bearer") continue;
+    const p = challenge.params;
+    const authority = p.authorization ?? p.authorization_uri ?? p.authorization_url;
+    let tenantId: string | undefined;
+    try {
+      if (authority) tenantId = new URL(authority).pathname.split("/")[1];
+    } catch {
+      tenantId = undefined;
+    }
+    const resource = p.resource || undefined;
+    const scope = resource ? `${resource.replace(/\/+$/, "")}/.default` : p.scope;
+    if (authority && tenantId && TENANT.test(tenantId) && scope) {
+      return { authority, tenantId, resource, scope };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Reads the CAE part of a `WWW-Authenticate` header (any `Bearer` challenge with `error` or
+ * `claims`). Claims arrive base64 (standard or URL-safe, padded or not) and are returned
+ * decoded, only when they decode to a JSON object.
+ */
+export function readClaimsChallenge(header: string | null): ClaimsChallenge {
+  if (!header) return { error: undefined, claims: undefined };
+  for (const challenge of parseWwwAuthenticate(header)) {
+    if (challenge.scheme.toLowerCase() !== "bearer") continue;
+    const { error, claims } = challenge.params;
+    if (error === undefined && claims === undefined) continue;
+    return { error, claims: claims ? decodeClaims(claims) : undefined };
+  }
+  return { error: undefined, claims: undefined };
+}
+
+function decodeClaims(encoded: string): string | undefined {
+  try {
+    const base64 = encoded.replace(/-/g, "+").replace(/_/g, "/");
+    const padded = base64 + "=".repeat((4 - (base64.length % 4)) % 4);
+    const bytes = Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
+    const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    const json = JSON.parse(text);
+    return json && typeof json === "object" && !Array.isArray(json) ? text : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Options shared by every Key Vault data-plane client.
+ *
+ * @module
+ */
+
+import type { HttpOptions } from "../http/send.ts";
+
+/**
+ * Options of every Key Vault data-plane client (`SecretClient`, and the key clients to come).
+ *
+ * @example Skipping the first 401 by pre-seeding the challenge
+ * ```ts
+ * import type { VaultClientOptions } from "./options.ts";
+ *
+ * const options: VaultClientOptions = {
+ *   challenge: {
+ *     tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+ *     scope: "https://vault.azure.net/.default",
+ *   },
+ *   retry: { maxRetries: 2 },
+ * };
+ * console.log(options.challenge?.scope);
+ * ```
+ */
+export interface VaultClientOptions extends Omit<HttpOptions, "signal"> {
+  /**
+   * The Key Vault REST api-version to speak.
+   * @default "2025-07-01"
+   */
+  serviceVersion?: string;
+  /**
+   * What the vault's challenge would say, to skip the first (token-less) round trip: the
+   * tenant and the scope. The scope's host must be a suffix of the vault's host, as a real
+   * challenge's must.
+   */
+  challenge?: { tenantId: string; scope: string };
+  /**
+   * Do not check that the challenge's resource belongs to the vault's host. Only for
+   * private endpoints or emulators whose challenge names another resource: a token is then
+   * sent wherever the vault URL points.
+   * @default false
+   */
+  disableChallengeResourceVerification?: boolean;
+  /**
+   * Accept a vault host outside the Key Vault and Managed HSM DNS suffixes of the known clouds
+   * (`*.vault.azure.net`, `*.managedhsm.azure.net`, `*.vault.azure.cn`, …), e.g. an emulator.
+   * @default false
+   */
+  allowUnknownVaultHost?: boolean;
+  /**
+   * Allow a plain `http:` vault URL, for loopback hosts only (a local emulator). Never use it
+   * in production: the bearer token would travel unencrypted.
+   * @default false
+   */
+  allowInsecureLoopback?: boolean;
+}
+
+/** Options of a single call: cancellation. */
+export interface OperationOptions {
+  /** Cancels the operation, including retries and polling. */
+  signal?: AbortSignal;
+}
