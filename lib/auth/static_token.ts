@@ -8,6 +8,7 @@ import { decodeJwt } from "jose";
 import { CredentialUnavailableError } from "./errors.ts";
 import { checkScopes } from "./_confidential_client.ts";
 import type { AccessToken, GetTokenOptions, TokenCredential } from "./types.ts";
+import { throwIfAborted } from "../http/_abort.ts";
 
 /**
  * Hands out one token you obtained elsewhere (a CLI, a token broker, a test). When you give a
@@ -71,7 +72,7 @@ export class StaticTokenCredential implements TokenCredential {
   getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
     try {
       checkScopes(scopes);
-      options?.abortSignal?.throwIfAborted();
+      throwIfAborted(options?.abortSignal);
     } catch (error) {
       // A promise-returning method reports every failure as a rejection.
       return Promise.reject(error);

@@ -16,6 +16,7 @@
  */
 
 import type { AccessToken } from "./types.ts";
+import { throwIfAborted } from "../http/_abort.ts";
 
 /** A token is treated as expired this long before its real expiry (clock skew, latency). */
 export const EXPIRY_MARGIN_MS = 10_000;
@@ -52,7 +53,7 @@ export interface CacheRequest {
 /** Returns a valid token for `key`, from the cache or from `acquire`. */
 export function cachedToken(request: CacheRequest): Promise<AccessToken> {
   const { key, now: clock, signal } = request;
-  signal?.throwIfAborted();
+  throwIfAborted(signal);
   let entry = entries.get(key);
   if (!entry) {
     entry = { refreshAt: 0, retryAt: 0 };

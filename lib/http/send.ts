@@ -16,6 +16,7 @@ import {
 } from "./retry.ts";
 import { abortableSleep } from "./_sleep.ts";
 import { stripQuery } from "./_url.ts";
+import { throwIfAborted } from "./_abort.ts";
 
 /**
  * The part of `fetch` kvfetch uses. `globalThis.fetch` fits, and so does any wrapper around it
@@ -205,7 +206,7 @@ export async function send(
   if (request.body != null && (method === "GET" || method === "HEAD")) {
     throw new TypeError(`A ${method} request cannot have a body`);
   }
-  signal?.throwIfAborted();
+  throwIfAborted(signal);
 
   const headers = new Headers(request.headers);
   const body = await bufferBody(request.body);
@@ -216,7 +217,7 @@ export async function send(
   headers.set("x-ms-client-request-id", clientRequestId);
 
   for (let attempt = 1;; attempt++) {
-    signal?.throwIfAborted();
+    throwIfAborted(signal);
     const outcome = await tryOnce(opts, url, {
       method,
       headers,
