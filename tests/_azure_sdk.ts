@@ -17,6 +17,7 @@
  * `_deno_node_compat.ts`, whose shims must be in place before `@azure/identity` loads.
  */
 import "./_deno_node_compat.ts";
+import { makeCertificate, thumbprint } from "./_certs.ts";
 import {
   createHttpHeaders,
   type HttpClient,
@@ -253,10 +254,8 @@ export function instanceDiscovery(
 }
 
 // ---------------------------------------------------------------------------------------------
-// A self-signed RSA certificate made with Web Crypto and a minimal DER encoder (no openssl, no
-// extra packages). Good enough for `ClientCertificateCredential({ certificate: pem })`, which
-// only needs the PEM blocks: it hashes the certificate's DER for x5t / x5t#S256 and signs with
-// the private key.
+// A self-signed RSA certificate, from the shared generator in _certs.ts, in the shape the SDK
+// tests use: `ClientCertificateCredential({ certificate: pem })` only needs the PEM blocks.
 
 /** A generated test certificate. */
 export interface TestCertificate {
@@ -280,97 +279,16 @@ export interface TestCertificate {
 export async function selfSignedCertificate(
   commonName = "kvfetch-test",
 ): Promise<TestCertificate> {
-  const keys = await crypto.subtle.generateKey(
-    {
-      name: "RSASSA-PKCS1-v1_5",
-      modulusLength: 2048,
-      publicExponent: new Uint8Array([1, 0, 1]),
-      hash: "SHA-256",
-    },
-    true,
-    ["sign", "verify"],
-  );
-  const spki = new Uint8Array(await crypto.subtle.exportKey("spki", keys.publicKey));
-  const pkcs8 = new Uint8Array(await crypto.subtle.exportKey("pkcs8", keys.privateKey));
-  const sha256WithRsa = seq(oid("1.2.840.113549.1.1.11"), tlv(0x05, new Uint8Array()));
-  const name = seq(set(seq(oid("2.5.4.3"), tlv(0x0c, new TextEncoder().encode(commonName)))));
-  const serial = crypto.getRandomValues(new Uint8Array(16));
-  serial[0] = (serial[0]! & 0x7f) | 0x01; // positive, no leading zero
-  const now = Date.now();
-  const tbs = seq(
-    tlv(0xa0, tlv(0x02, new Uint8Array([2]))), // [0] version v3
-    tlv(0x02, serial),
-    sha256WithRsa,
-    name,
-    seq(utcTime(new Date(now - 3_600_000)), utcTime(new Date(now + 365 * 86_400_000))),
-    name,
-    spki,
-  );
-  const signature = new Uint8Array(
-    await crypto.subtle.sign("RSASSA-PKCS1-v1_5", keys.privateKey, tbs),
-  );
-  const der = seq(tbs, sha256WithRsa, tlv(0x03, concat(new Uint8Array([0]), signature)));
-  const certificatePem = pem("CERTIFICATE", der);
-  const privateKeyPem = pem("PRIVATE KEY", pkcs8);
+  const cert = await makeCertificate({ subject: commonName });
   return {
-    certificatePem,
-    privateKeyPem,
-    pem: privateKeyPem + certificatePem,
-    der,
-    spki,
-    x5t: base64url(new Uint8Array(await crypto.subtle.digest("SHA-1", der))),
-    x5tS256: base64url(new Uint8Array(await crypto.subtle.digest("SHA-256", der))),
+    certificatePem: cert.certificatePem,
+    privateKeyPem: cert.keyPem,
+    pem: cert.keyPem + cert.certificatePem,
+    der: cert.der,
+    spki: new Uint8Array(await crypto.subtle.exportKey("spki", cert.keys.publicKey)),
+    x5t: await thumbprint(cert.der, "SHA-1"),
+    x5tS256: await thumbprint(cert.der, "SHA-256"),
   };
-}
-
-function concat(...parts: Uint8Array[]): Bytes {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
-}
-
-function tlv(tag: number, value: Uint8Array): Bytes {
-  const n = value.byteLength;
-  let length: number[];
-  if (n < 0x80) length = [n];
-  else {
-    const bytes: number[] = [];
-    for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
-    length = [0x80 | bytes.length, ...bytes];
-  }
-  return concat(new Uint8Array([tag, ...length]), value);
-}
-
-function seq(...items: Uint8Array[]): Bytes {
-  return tlv(0x30, concat(...items));
-}
-
-function set(...items: Uint8Array[]): Bytes {
-  return tlv(0x31, concat(...items));
-}
-
-function oid(dotted: string): Bytes {
-  const [a = 0, b = 0, ...rest] = dotted.split(".").map(Number);
-  const out = [40 * a + b];
-  for (const arc of rest) {
-    const chunk = [arc & 0x7f];
-    for (let v = Math.floor(arc / 128); v > 0; v = Math.floor(v / 128)) {
-      chunk.unshift(0x80 | (v & 0x7f));
-    }
-    out.push(...chunk);
-  }
-  return tlv(0x06, new Uint8Array(out));
-}
-
-function utcTime(date: Date): Bytes {
-  const iso = date.toISOString(); // 2026-01-02T03:04:05.678Z
-  const text = iso.slice(2, 4) + iso.slice(5, 7) + iso.slice(8, 10) + iso.slice(11, 13) +
-    iso.slice(14, 16) + iso.slice(17, 19) + "Z";
-  return tlv(0x17, new TextEncoder().encode(text));
 }
 
 function base64(bytes: Uint8Array): string {
@@ -382,11 +300,6 @@ function base64(bytes: Uint8Array): string {
 /** base64url without padding. */
 export function base64url(bytes: Uint8Array): string {
   return base64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-function pem(label: string, der: Uint8Array): string {
-  const lines = base64(der).match(/.{1,64}/g) ?? [];
-  return `-----BEGIN ${label}-----\n${lines.join("\n")}\n-----END ${label}-----\n`;
 }
 
 /** Decodes a compact JWS without verifying it. */

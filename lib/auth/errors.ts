@@ -4,7 +4,7 @@
  * @module
  */
 
-import { KvfetchError } from "../http/errors.ts";
+import { attachResponse, KvfetchError } from "../http/errors.ts";
 
 /** The fields of an Entra ID (OAuth 2.0) error response that {@link AuthenticationError} keeps. */
 export interface AuthenticationErrorInit {
@@ -80,12 +80,7 @@ export class AuthenticationError extends KvfetchError {
     this.traceId = init.traceId;
     this.correlationId = init.correlationId;
     this.timestamp = init.timestamp;
-    Object.defineProperty(this, "response", {
-      value: init.response,
-      enumerable: false,
-      writable: false,
-      configurable: true,
-    });
+    attachResponse(this, init.response);
   }
 
   static {

@@ -8,7 +8,7 @@
 
 import * as v from "valibot";
 import { KvfetchError } from "../http/errors.ts";
-import { parseJson } from "../http/json.ts";
+import { parseJson, tryReadJson } from "../http/json.ts";
 import {
   type HttpOptions,
   type HttpResult,
@@ -20,6 +20,7 @@ import { backoffMs } from "../http/retry.ts";
 import { checkId, checkScopes } from "./_confidential_client.ts";
 import { AuthenticationError, CredentialUnavailableError } from "./errors.ts";
 import { redact } from "./token_endpoint.ts";
+import { Seconds } from "./_seconds.ts";
 import { cachedToken, cacheKey } from "./token_cache.ts";
 import type { AccessToken, GetTokenOptions, TokenCredential } from "./types.ts";
 
@@ -71,10 +72,6 @@ export interface ManagedIdentityCredentialOptions extends Omit<HttpOptions, "sig
   probeTimeoutMs?: number;
 }
 
-const Seconds = v.union([
-  v.pipe(v.number(), v.finite()),
-  v.pipe(v.string(), v.regex(/^\s*\d+(\.\d+)?\s*$/), v.transform(Number)),
-]);
 const MsiToken = v.object({
   access_token: v.pipe(v.string(), v.nonEmpty()),
   expires_on: v.optional(Seconds),
@@ -288,13 +285,7 @@ export class ManagedIdentityCredential implements TokenCredential {
     sensitive: string[],
   ): Promise<AccessToken> {
     const { response } = result;
-    const text = await response.text();
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
+    const json = await tryReadJson(response);
     if (response.status !== 200) {
       const parsed = v.safeParse(MsiError, json);
       const e = parsed.success ? parsed.output : {};

@@ -9,8 +9,9 @@
 
 import * as v from "valibot";
 import type { HttpRequest, HttpResult } from "../http/send.ts";
-import { parseJson } from "../http/json.ts";
+import { parseJson, tryReadJson } from "../http/json.ts";
 import { AuthenticationError } from "./errors.ts";
+import { Seconds } from "./_seconds.ts";
 import type { AccessToken } from "./types.ts";
 
 /**
@@ -210,12 +211,6 @@ export async function clientCredentialsRequest(
   };
 }
 
-/** `expires_in`-style values: Entra sends numbers, some endpoints numeric strings. */
-const Seconds = v.union([
-  v.pipe(v.number(), v.finite()),
-  v.pipe(v.string(), v.regex(/^\s*\d+(\.\d+)?\s*$/), v.transform(Number)),
-]);
-
 const TokenResponse = v.object({
   access_token: v.pipe(v.string(), v.nonEmpty()),
   token_type: v.pipe(
@@ -262,13 +257,7 @@ export async function processTokenResponse(
 ): Promise<AccessToken> {
   const { response } = result;
   const where = describeEndpoint(result.url);
-  const text = await response.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
+  const json = await tryReadJson(response);
   if (response.status !== 200) {
     throw tokenError(result, json, where, options);
   }

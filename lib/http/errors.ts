@@ -199,15 +199,23 @@ export class RestError extends KvfetchError {
     this.requestId = init.requestId;
     this.clientRequestId = init.clientRequestId;
     this.attempts = init.attempts ?? 1;
-    Object.defineProperty(this, "response", {
-      value: init.response,
-      enumerable: false,
-      writable: false,
-      configurable: true,
-    });
+    attachResponse(this, init.response);
   }
 
   static {
     this.prototype.name = "RestError";
   }
+}
+
+/**
+ * Attaches a response to an error as a non-enumerable `response` property, so that logging or
+ * serialising the error never copies the response (or its body).
+ */
+export function attachResponse(error: Error, response: Response | undefined): void {
+  Object.defineProperty(error, "response", {
+    value: response,
+    enumerable: false,
+    writable: false,
+    configurable: true,
+  });
 }

@@ -140,3 +140,15 @@ function typeName(value: unknown): string {
   if (Array.isArray(value)) return "array";
   return typeof value;
 }
+
+/**
+ * Reads a body as JSON, or `undefined` when it is empty or not JSON: for error responses,
+ * whose bodies are read for whatever details they may hold.
+ */
+export async function tryReadJson(response: Response): Promise<unknown> {
+  try {
+    return JSON.parse(await response.text());
+  } catch {
+    return undefined;
+  }
+}
