@@ -353,8 +353,7 @@ async function bufferBody(
   if (body == null) return undefined;
   // Response does the conversion for every BodyInit kind and knows its default content type.
   const wrapped = new Response(body);
-  return {
-    bytes: new Uint8Array(await wrapped.arrayBuffer()),
-    contentType: wrapped.headers.get("content-type"),
-  };
+  // Read the content type first: Bun loses it once the body has been read.
+  const contentType = wrapped.headers.get("content-type");
+  return { bytes: new Uint8Array(await wrapped.arrayBuffer()), contentType };
 }
