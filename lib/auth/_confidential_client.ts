@@ -6,6 +6,7 @@
 import { KvfetchError } from "../http/errors.ts";
 import { type ResolvedHttpOptions, resolveHttpOptions, send } from "../http/send.ts";
 import { secureUrl } from "../http/_secure_url.ts";
+import { need } from "../http/_check.ts";
 import { resolveCloud } from "./clouds.ts";
 import {
   type ClientAuthentication,
@@ -15,76 +16,44 @@ import {
 import { cachedToken, cacheKey } from "./token_cache.ts";
 import type { AccessToken, ClientCredentialOptions, GetTokenOptions } from "./types.ts";
 
-const ID = /^[0-9A-Za-z][0-9A-Za-z._-]*$/;
+const ID = /^[0-9A-Za-z][0-9A-Za-z._-]{0,255}$/;
 
-/** Checks an id-like option (tenant, client id) before anything is sent. */
+/** Checks an id-like option (tenant, client id: a GUID or a domain) before anything is sent. */
 export function checkId(value: unknown, option: string): string {
-  if (typeof value !== "string" || value.trim() === "") {
-    throw new TypeError(`"${option}" must be a non-empty string`);
-  }
-  if (!ID.test(value) || value.length > 256) {
-    throw new TypeError(
-      `"${option}" must contain only letters, digits, ".", "_" and "-" (a GUID or a domain)`,
-    );
-  }
-  return value;
+  need(typeof value == "string" && ID.test(value), option, "must be a GUID or a domain name");
+  return value as string;
 }
 
 /** Normalises the scopes argument of `getToken`, or throws a `TypeError`. */
 export function checkScopes(scopes: unknown): string[] {
-  const list = typeof scopes === "string" ? [scopes] : scopes;
-  if (!Array.isArray(list) || list.length === 0) {
-    throw new TypeError(
-      "getToken() needs at least one scope, e.g. https://vault.azure.net/.default",
-    );
-  }
-  for (const scope of list) {
-    if (typeof scope !== "string" || scope.trim() === "" || /\s/.test(scope)) {
-      throw new TypeError("Each scope must be a non-empty string without spaces");
-    }
-  }
+  const list = typeof scopes == "string" ? [scopes] : scopes;
+  need(
+    Array.isArray(list) && list.length &&
+      list.every((s) => typeof s == "string" && /^\S+$/.test(s)),
+    "scopes",
+    "must be one or more scopes, e.g. https://vault.azure.net/.default",
+  );
   return list as string[];
 }
 
-/** The `claims` request that opts into CAE (the `cp1` client capability). */
-const CP1 = { access_token: { xms_cc: { values: ["cp1"] } } };
-
 /**
- * The `claims` parameter: the challenge's claims, merged with the `cp1` capability when CAE is
- * enabled. Undefined when there is nothing to send.
+ * The `claims` parameter: the challenge's claims, plus the `cp1` client capability
+ * (`access_token.xms_cc`) when CAE is enabled. Undefined when there is nothing to send.
  */
 export function claimsParameter(
   claims: string | undefined,
   enableCae: boolean,
 ): string | undefined {
   if (!claims && !enableCae) return undefined;
-  let parsed: Record<string, unknown> = {};
-  if (claims) {
-    try {
-      const value = JSON.parse(claims);
-      if (value && typeof value === "object" && !Array.isArray(value)) parsed = value;
-      else throw new Error();
-    } catch {
-      throw new TypeError('"claims" must be a JSON object (the decoded claims of a challenge)');
-    }
+  let parsed: { access_token?: Record<string, unknown> } | undefined;
+  try {
+    parsed = JSON.parse(claims || "{}");
+  } catch {
+    // reported below
   }
-  return JSON.stringify(enableCae ? deepMerge(parsed, CP1) : parsed);
-}
-
-function deepMerge(
-  a: Record<string, unknown>,
-  b: Record<string, unknown>,
-): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...a };
-  for (const [k, v] of Object.entries(b)) {
-    const existing = out[k];
-    out[k] = isPlainObject(existing) && isPlainObject(v) ? deepMerge(existing, v) : v;
-  }
-  return out;
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
+  need(parsed?.constructor == Object, "claims", "must be a JSON object");
+  if (enableCae) parsed!.access_token = { ...parsed!.access_token, xms_cc: { values: ["cp1"] } };
+  return JSON.stringify(parsed);
 }
 
 /** One configured application and how it proves itself. */
@@ -104,22 +73,18 @@ export class ConfidentialClient {
     auth: ClientAuthentication,
     proof: () => Promise<string>,
   ) {
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError(`${kind} credential options must be an object`);
-    }
+    need(typeof options == "object" && options, "options", "must be an object");
     this.tenantId = checkId(options.tenantId, "tenantId");
     this.clientId = checkId(options.clientId, "clientId");
-    const cloud = resolveCloud(options.cloud);
-    const host = secureUrl(
-      options.authorityHost ?? cloud.authorityHost,
-      "authorityHost",
-      options.allowInsecureLoopback,
-    );
-    this.authorityHost = host.href.replace(/\/+$/, "");
+    const host = options.authorityHost ?? resolveCloud(options.cloud).authorityHost;
+    this.authorityHost = secureUrl(host, "authorityHost", options.allowInsecureLoopback).href
+      .replace(/\/+$/, "");
     const allowed = options.additionallyAllowedTenants ?? [];
-    if (!Array.isArray(allowed) || allowed.some((t) => typeof t !== "string")) {
-      throw new TypeError('"additionallyAllowedTenants" must be an array of tenant ids');
-    }
+    need(
+      Array.isArray(allowed) && allowed.every((t) => typeof t == "string"),
+      "additionallyAllowedTenants",
+      "must be an array of tenant ids",
+    );
     this.#allowedTenants = allowed.map((t) => t.toLowerCase());
     this.#http = resolveHttpOptions({ ...options, signal: undefined });
     this.#kind = kind;
@@ -133,16 +98,12 @@ export class ConfidentialClient {
       return this.tenantId;
     }
     checkId(requested, "tenantId");
-    if (
-      this.#allowedTenants.includes("*") || this.#allowedTenants.includes(requested.toLowerCase())
-    ) {
-      return requested;
-    }
+    const allowed = this.#allowedTenants;
+    if (allowed.includes("*") || allowed.includes(requested.toLowerCase())) return requested;
     throw new KvfetchError(
       "ERR_TENANT_NOT_ALLOWED",
-      `A token was requested for tenant ${requested}, but this credential is configured for ` +
-        `tenant ${this.tenantId}. If both are the same directory, configure the tenant GUID; ` +
-        `otherwise add the tenant to "additionallyAllowedTenants" (or "*" for any tenant).`,
+      `No token for tenant ${requested}: this credential is for tenant ${this.tenantId} (use its ` +
+        'GUID if they are the same, or list it in "additionallyAllowedTenants")',
     );
   }
 

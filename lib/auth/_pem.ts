@@ -14,6 +14,7 @@ import {
   readTlv,
   sec1ToPkcs8,
 } from "./_der.ts";
+import { decodeBase64, encodeBase64 } from "../http/_base64.ts";
 
 /** One PEM block. */
 export interface PemBlock {
@@ -50,7 +51,7 @@ export function parsePemBlocks(text: string): PemBlock[] {
     const base64 = (split ? split[2]! : body).replace(/\s+/g, "");
     let der: Uint8Array<ArrayBuffer>;
     try {
-      der = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      der = decodeBase64(base64);
     } catch {
       throw new TypeError(`The certificate PEM has a malformed ${label} block (bad base64)`);
     }
@@ -143,8 +144,6 @@ function readSec1(der: Uint8Array, blocks: PemBlock[]): PrivateKeyInfo {
 
 /** PEM-encodes DER bytes under a label. */
 export function toPem(der: Uint8Array, label: string): string {
-  let binary = "";
-  for (const byte of der) binary += String.fromCharCode(byte);
-  const lines = btoa(binary).match(/.{1,64}/g) ?? [];
+  const lines = encodeBase64(der).match(/.{1,64}/g) ?? [];
   return `-----BEGIN ${label}-----\n${lines.join("\n")}\n-----END ${label}-----\n`;
 }

@@ -4,7 +4,8 @@ import * as v from "valibot";
  * A duration or time in seconds as token endpoints send it: Entra sends numbers, managed
  * identity endpoints numeric strings (`"3599"`).
  */
-export const Seconds = v.union([
-  v.pipe(v.number(), v.finite()),
-  v.pipe(v.string(), v.regex(/^\s*\d+(\.\d+)?\s*$/), v.transform(Number)),
-]);
+export const Seconds = v.pipe(
+  v.unknown(),
+  v.transform((x) => typeof x === "string" && /^\s*\d+(\.\d+)?\s*$/.test(x) ? Number(x) : x),
+  v.number(),
+);

@@ -5,7 +5,8 @@
  * @module
  */
 
-import { base64url, CompactSign, compactVerify, importPKCS8, importX509, SignJWT } from "jose";
+import { CompactSign, compactVerify, importPKCS8, importX509, SignJWT } from "jose";
+import { encodeBase64 } from "../http/_base64.ts";
 import { KvfetchError } from "../http/errors.ts";
 import { ConfidentialClient } from "./_confidential_client.ts";
 import { parseCertificatePem, type PrivateKeyInfo, toPem } from "./_pem.ts";
@@ -194,16 +195,12 @@ async function prepareSigner(
     );
   }
   const header: Record<string, unknown> = alg === "RS256"
-    ? { x5t: base64url.encode(new Uint8Array(await crypto.subtle.digest("SHA-1", leaf))) }
-    : { "x5t#S256": base64url.encode(new Uint8Array(await crypto.subtle.digest("SHA-256", leaf))) };
+    ? { x5t: encodeBase64(new Uint8Array(await crypto.subtle.digest("SHA-1", leaf)), true) }
+    : {
+      "x5t#S256": encodeBase64(new Uint8Array(await crypto.subtle.digest("SHA-256", leaf)), true),
+    };
   if (sendChain) {
-    header.x5c = [leaf, ...certificates.filter((c) => c !== leaf)].map(standardBase64);
+    header.x5c = [leaf, ...certificates.filter((c) => c !== leaf)].map((der) => encodeBase64(der));
   }
   return { key, alg, header };
-}
-
-function standardBase64(der: Uint8Array): string {
-  let binary = "";
-  for (const byte of der) binary += String.fromCharCode(byte);
-  return btoa(binary);
 }

@@ -50,52 +50,50 @@ export type AzureCloudName = "public" | "china" | "usGovernment";
  * ```
  */
 export const AzureClouds: Readonly<Record<AzureCloudName, AzureCloud>> = Object.freeze({
-  public: Object.freeze({
-    name: "AzureCloud",
-    authorityHost: "https://login.microsoftonline.com",
-    resourceManagerEndpoint: "https://management.azure.com",
-    resourceManagerAudience: "https://management.azure.com",
-    keyVaultDnsSuffix: "vault.azure.net",
-    keyVaultAudience: "https://vault.azure.net",
-    managedHsmDnsSuffix: "managedhsm.azure.net",
-    managedHsmAudience: "https://managedhsm.azure.net",
-  }),
-  china: Object.freeze({
-    name: "AzureChinaCloud",
-    authorityHost: "https://login.chinacloudapi.cn",
-    resourceManagerEndpoint: "https://management.chinacloudapi.cn",
-    resourceManagerAudience: "https://management.chinacloudapi.cn",
-    keyVaultDnsSuffix: "vault.azure.cn",
-    keyVaultAudience: "https://vault.azure.cn",
-    managedHsmDnsSuffix: "managedhsm.azure.cn",
-    managedHsmAudience: "https://managedhsm.azure.cn",
-  }),
-  usGovernment: Object.freeze({
-    name: "AzureUSGovernment",
-    authorityHost: "https://login.microsoftonline.us",
-    resourceManagerEndpoint: "https://management.usgovcloudapi.net",
-    resourceManagerAudience: "https://management.usgovcloudapi.net",
-    keyVaultDnsSuffix: "vault.usgovcloudapi.net",
-    keyVaultAudience: "https://vault.usgovcloudapi.net",
-    managedHsmDnsSuffix: "managedhsm.usgovcloudapi.net",
-    managedHsmAudience: "https://managedhsm.usgovcloudapi.net",
-  }),
+  public: cloud(
+    "AzureCloud",
+    "login.microsoftonline.com",
+    "management.azure.com",
+    "vault.azure.net",
+    "managedhsm.azure.net",
+  ),
+  china: cloud(
+    "AzureChinaCloud",
+    "login.chinacloudapi.cn",
+    "management.chinacloudapi.cn",
+    "vault.azure.cn",
+    "managedhsm.azure.cn",
+  ),
+  usGovernment: cloud(
+    "AzureUSGovernment",
+    "login.microsoftonline.us",
+    "management.usgovcloudapi.net",
+    "vault.usgovcloudapi.net",
+    "managedhsm.usgovcloudapi.net",
+  ),
 });
+
+function cloud(name: string, login: string, arm: string, vault: string, hsm: string): AzureCloud {
+  return Object.freeze({
+    name,
+    authorityHost: `https://${login}`,
+    resourceManagerEndpoint: `https://${arm}`,
+    resourceManagerAudience: `https://${arm}`,
+    keyVaultDnsSuffix: vault,
+    keyVaultAudience: `https://${vault}`,
+    managedHsmDnsSuffix: hsm,
+    managedHsmAudience: `https://${hsm}`,
+  });
+}
 
 /** Resolves a cloud option (a name or a cloud object) to a cloud, or throws a `TypeError`. */
 export function resolveCloud(cloud: AzureCloudName | AzureCloud | undefined): AzureCloud {
   if (cloud === undefined) return AzureClouds.public;
   if (typeof cloud === "string") {
     const found = Object.hasOwn(AzureClouds, cloud) ? AzureClouds[cloud] : undefined;
-    if (!found) {
-      throw new TypeError(
-        `"cloud" option must be one of ${Object.keys(AzureClouds).join(", ")} or a cloud object`,
-      );
-    }
-    return found;
+    if (found) return found;
+  } else if (typeof cloud?.authorityHost === "string") {
+    return cloud;
   }
-  if (typeof cloud !== "object" || cloud === null || typeof cloud.authorityHost !== "string") {
-    throw new TypeError('"cloud" option must be a cloud name or an AzureCloud object');
-  }
-  return cloud;
+  throw new TypeError('"cloud" option must be "public", "china", "usGovernment" or an AzureCloud');
 }

@@ -19,7 +19,7 @@ import {
 import { backoffMs } from "../http/retry.ts";
 import { checkId, checkScopes } from "./_confidential_client.ts";
 import { AuthenticationError, CredentialUnavailableError } from "./errors.ts";
-import { redact } from "./token_endpoint.ts";
+import { redact } from "../http/_redact.ts";
 import { Seconds } from "./_seconds.ts";
 import { cachedToken, cacheKey } from "./token_cache.ts";
 import type { AccessToken, GetTokenOptions, TokenCredential } from "./types.ts";
@@ -73,17 +73,17 @@ export interface ManagedIdentityCredentialOptions extends Omit<HttpOptions, "sig
 }
 
 const MsiToken = v.object({
-  access_token: v.pipe(v.string(), v.nonEmpty()),
-  expires_on: v.optional(Seconds),
-  expires_in: v.optional(Seconds),
-  refresh_in: v.optional(Seconds),
-  token_type: v.optional(v.string()),
+  access_token: v.pipe(v.string(), v.check((t) => t.length > 0)),
+  expires_on: v.nullish(Seconds),
+  expires_in: v.nullish(Seconds),
+  refresh_in: v.nullish(Seconds),
+  token_type: v.nullish(v.string()),
 });
 const MsiError = v.object({
-  error: v.optional(v.string()),
-  error_description: v.optional(v.string()),
-  message: v.optional(v.string()),
-  Message: v.optional(v.string()),
+  error: v.nullish(v.string()),
+  error_description: v.nullish(v.string()),
+  message: v.nullish(v.string()),
+  Message: v.nullish(v.string()),
 });
 
 /** IMDS availability per endpoint, shared by every credential in the process. */
@@ -289,8 +289,8 @@ export class ManagedIdentityCredential implements TokenCredential {
     if (response.status !== 200) {
       const parsed = v.safeParse(MsiError, json);
       const e = parsed.success ? parsed.output : {};
-      const error = redact(e.error, sensitive);
-      const detail = redact(e.error_description ?? e.message ?? e.Message, sensitive);
+      const error = redact(e.error ?? undefined, sensitive);
+      const detail = redact(e.error_description ?? e.message ?? e.Message ?? undefined, sensitive);
       const message = `ManagedIdentityCredential: the ${where} answered ${response.status}` +
         (error ? ` ${error}` : "") + (detail ? `: ${detail}` : "");
       // IMDS says 400 when the VM has no identity, or not the one asked for.
@@ -316,9 +316,9 @@ export class ManagedIdentityCredential implements TokenCredential {
         response,
       });
     }
-    const expires = token.expires_on !== undefined
+    const expires = token.expires_on != null
       ? token.expires_on * 1000
-      : token.expires_in !== undefined
+      : token.expires_in != null
       ? sentAt + token.expires_in * 1000
       : undefined;
     if (expires === undefined) {
@@ -332,7 +332,7 @@ export class ManagedIdentityCredential implements TokenCredential {
       token: token.access_token,
       tokenType: "Bearer",
       expiresOnTimestamp: expires,
-      refreshAfterTimestamp: token.refresh_in === undefined
+      refreshAfterTimestamp: token.refresh_in == null
         ? undefined
         : sentAt + token.refresh_in * 1000,
     };

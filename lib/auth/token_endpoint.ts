@@ -12,6 +12,9 @@ import type { HttpRequest, HttpResult } from "../http/send.ts";
 import { parseJson, tryReadJson } from "../http/json.ts";
 import { AuthenticationError } from "./errors.ts";
 import { Seconds } from "./_seconds.ts";
+import { redact } from "../http/_redact.ts";
+import { need } from "../http/_check.ts";
+import { stripQuery } from "../http/_url.ts";
 import type { AccessToken } from "./types.ts";
 
 /**
@@ -60,10 +63,8 @@ export interface ClientAuthenticationContext {
  * ```
  */
 export function clientSecretPost(clientSecret: string): ClientAuthentication {
-  assertNonEmpty(clientSecret, "clientSecret");
-  return (body) => {
-    body.set("client_secret", clientSecret);
-  };
+  checkSecret(clientSecret);
+  return (body) => body.set("client_secret", clientSecret);
 }
 
 /**
@@ -79,11 +80,9 @@ export function clientSecretPost(clientSecret: string): ClientAuthentication {
  * ```
  */
 export function clientSecretBasic(clientSecret: string): ClientAuthentication {
-  assertNonEmpty(clientSecret, "clientSecret");
-  return (_body, headers, { clientId }) => {
-    const pair = `${formEncode(clientId)}:${formEncode(clientSecret)}`;
-    headers.set("authorization", `Basic ${btoa(pair)}`);
-  };
+  checkSecret(clientSecret);
+  return (_body, headers, { clientId }) =>
+    headers.set("authorization", `Basic ${btoa(`${form(clientId)}:${form(clientSecret)}`)}`);
 }
 
 /**
@@ -101,14 +100,10 @@ export function clientSecretBasic(clientSecret: string): ClientAuthentication {
 export function clientAssertion(
   getAssertion: (context: ClientAuthenticationContext) => string | Promise<string>,
 ): ClientAuthentication {
-  if (typeof getAssertion !== "function") {
-    throw new TypeError('"getAssertion" must be a function returning a JWT');
-  }
+  need(typeof getAssertion == "function", "getAssertion", "must be a function returning a JWT");
   return async (body, _headers, context) => {
     const assertion = await getAssertion(context);
-    if (typeof assertion !== "string" || assertion.trim() === "") {
-      throw new TypeError('"getAssertion" returned no assertion (expected a non-empty string)');
-    }
+    need(typeof assertion == "string" && assertion.trim(), "getAssertion", "returned no JWT");
     body.set("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
     body.set("client_assertion", assertion.trim());
   };
@@ -182,10 +177,11 @@ export async function clientCredentialsRequest(
   auth: ClientAuthentication,
   options: { now?: number; signal?: AbortSignal | undefined; clientRequestId?: string } = {},
 ): Promise<TokenRequest> {
-  const body = new URLSearchParams();
-  body.set("client_id", params.clientId);
-  body.set("scope", params.scopes.join(" "));
-  body.set("grant_type", "client_credentials");
+  const body = new URLSearchParams({
+    client_id: params.clientId,
+    scope: params.scopes.join(" "),
+    grant_type: "client_credentials",
+  });
   if (params.claims) body.set("claims", params.claims);
   const headers = new Headers({
     accept: "application/json",
@@ -201,10 +197,13 @@ export async function clientCredentialsRequest(
     now: options.now ?? Date.now(),
     signal: options.signal,
   });
-  const sensitive = [body.get("client_secret"), body.get("client_assertion")]
-    .filter((s): s is string => !!s);
   const authorization = headers.get("authorization");
-  if (authorization) sensitive.push(authorization, authorization.replace(/^Basic /, ""));
+  const sensitive = [
+    body.get("client_secret"),
+    body.get("client_assertion"),
+    authorization,
+    authorization?.slice(6), // the Basic credentials alone
+  ].filter((s): s is string => !!s);
   return {
     request: { method: "POST", url: params.tokenEndpoint, headers, body: body.toString() },
     sensitive,
@@ -212,23 +211,23 @@ export async function clientCredentialsRequest(
 }
 
 const TokenResponse = v.object({
-  access_token: v.pipe(v.string(), v.nonEmpty()),
+  access_token: v.pipe(v.string(), v.check((t) => t.length > 0)),
   token_type: v.pipe(
     v.string(),
     v.check((t) => t.toLowerCase() === "bearer", 'token_type must be "Bearer"'),
   ),
   expires_in: Seconds,
-  ext_expires_in: v.optional(Seconds),
-  refresh_in: v.optional(Seconds),
+  ext_expires_in: v.nullish(Seconds),
+  refresh_in: v.nullish(Seconds),
 });
 
 const ErrorResponse = v.object({
   error: v.string(),
-  error_description: v.optional(v.string()),
-  error_codes: v.optional(v.array(v.number())),
-  trace_id: v.optional(v.string()),
-  correlation_id: v.optional(v.string()),
-  timestamp: v.optional(v.string()),
+  error_description: v.nullish(v.string()),
+  error_codes: v.nullish(v.array(v.number())),
+  trace_id: v.nullish(v.string()),
+  correlation_id: v.nullish(v.string()),
+  timestamp: v.nullish(v.string()),
 });
 
 /**
@@ -256,102 +255,60 @@ export async function processTokenResponse(
   options: { now: number; sensitive?: string[]; clientId?: string },
 ): Promise<AccessToken> {
   const { response } = result;
-  const where = describeEndpoint(result.url);
+  const url = stripQuery(result.url);
+  const where = `The token response from ${url}`;
   const json = await tryReadJson(response);
-  if (response.status !== 200) {
-    throw tokenError(result, json, where, options);
-  }
-  if (json === undefined) {
-    throw new AuthenticationError({
-      message: `The token response from ${where} is not valid JSON`,
-      status: response.status,
-      response,
-    });
-  }
+  const { status } = response;
+  if (status !== 200) throw tokenError(status, json, url, response, options);
   let token: v.InferOutput<typeof TokenResponse>;
   try {
-    token = parseJson(json, TokenResponse, `The token response from ${where}`, response.status);
-  } catch (error) {
-    throw new AuthenticationError({
-      message: (error as Error).message,
-      status: response.status,
-      cause: error,
-      response,
-    });
+    if (json === undefined) throw new Error(`${where} is not valid JSON`);
+    token = parseJson(json, TokenResponse, where, status);
+  } catch (cause) {
+    throw new AuthenticationError({ message: (cause as Error).message, status, cause, response });
   }
   return {
     token: token.access_token,
     tokenType: "Bearer",
     expiresOnTimestamp: options.now + token.expires_in * 1000,
-    refreshAfterTimestamp: token.refresh_in === undefined
+    refreshAfterTimestamp: token.refresh_in == null
       ? undefined
       : options.now + token.refresh_in * 1000,
   };
 }
 
 function tokenError(
-  result: HttpResult,
+  status: number,
   json: unknown,
-  where: string,
+  url: string,
+  response: Response,
   options: { sensitive?: string[]; clientId?: string },
 ): AuthenticationError {
-  const { response } = result;
   const parsed = v.safeParse(ErrorResponse, json);
-  const scrub = (s: string | undefined) => redact(s, options.sensitive ?? []);
-  const client = options.clientId ? ` for client ${options.clientId}` : "";
-  if (!parsed.success) {
-    return new AuthenticationError({
-      message: `The token request${client} to ${where} failed with status ${response.status}`,
-      status: response.status,
-      response,
-    });
-  }
-  const e = parsed.output;
-  const description = scrub(e.error_description);
-  // Entra's description is "AADSTS…: what went wrong. Trace ID: … Correlation ID: … Timestamp: …".
+  const e = parsed.success ? parsed.output : undefined;
+  const scrub = (s: string | null | undefined) => redact(s ?? undefined, options.sensitive ?? []);
+  const error = scrub(e?.error);
+  const description = scrub(e?.error_description);
+  // Entra's description is "AADSTS…: what went wrong.\r\nTrace ID: …\r\nCorrelation ID: …".
   const summary = description?.split(/\r?\n|(?<=\.) Trace ID:/)[0]?.trim();
+  const client = options.clientId ? ` (client ${options.clientId})` : "";
   return new AuthenticationError({
-    message: `The token request${client} to ${where} was refused (${response.status} ${
-      scrub(e.error)
+    message: `The token request to ${url}${client} was refused (${status}${
+      error ? ` ${error}` : ""
     })${summary ? `: ${summary}` : ""}`,
-    status: response.status,
-    error: scrub(e.error),
+    status,
+    error,
     errorDescription: description,
-    errorCodes: e.error_codes,
-    traceId: e.trace_id,
-    correlationId: e.correlation_id,
-    timestamp: e.timestamp,
+    errorCodes: e?.error_codes ?? undefined,
+    traceId: e?.trace_id ?? undefined,
+    correlationId: e?.correlation_id ?? undefined,
+    timestamp: e?.timestamp ?? undefined,
     response,
   });
 }
 
-/** Replaces every occurrence of each sensitive value with `[REDACTED]`. */
-export function redact<T extends string | undefined>(text: T, sensitive: string[]): T {
-  if (!text) return text;
-  let out: string = text;
-  for (const secret of sensitive) {
-    // Short values would shred ordinary words; secrets and assertions are long.
-    if (secret.length >= 8) out = out.split(secret).join("[REDACTED]");
-  }
-  return out as T;
-}
+/** application/x-www-form-urlencoded, as RFC 6749 §2.3.1 asks for Basic credentials. */
+const form = (value: string) => new URLSearchParams([["", value]]).toString().slice(1);
 
-function describeEndpoint(url: string): string {
-  try {
-    const u = new URL(url);
-    return u.origin + u.pathname;
-  } catch {
-    return "the token endpoint";
-  }
-}
-
-function formEncode(value: string): string {
-  return encodeURIComponent(value).replace(/%20/g, "+")
-    .replace(/[!'()*~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
-function assertNonEmpty(value: unknown, option: string): asserts value is string {
-  if (typeof value !== "string" || value.trim() === "") {
-    throw new TypeError(`"${option}" must be a non-empty string`);
-  }
-}
+const checkSecret = (secret: unknown) =>
+  need(typeof secret == "string" && secret.trim(), "clientSecret", "must be a non-empty string");

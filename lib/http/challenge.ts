@@ -5,6 +5,8 @@
  * @module
  */
 
+import { decodeBase64 } from "./_base64.ts";
+
 /** One challenge of a `WWW-Authenticate` header: its scheme and parameters. */
 export interface AuthChallenge {
   /** The scheme as sent, e.g. `Bearer`. */
@@ -133,10 +135,7 @@ export function readClaimsChallenge(header: string | null): ClaimsChallenge {
 
 function decodeClaims(encoded: string): string | undefined {
   try {
-    const base64 = encoded.replace(/-/g, "+").replace(/_/g, "/");
-    const padded = base64 + "=".repeat((4 - (base64.length % 4)) % 4);
-    const bytes = Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
-    const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    const text = new TextDecoder("utf-8", { fatal: true }).decode(decodeBase64(encoded));
     const json = JSON.parse(text);
     return json && typeof json === "object" && !Array.isArray(json) ? text : undefined;
   } catch {

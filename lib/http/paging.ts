@@ -78,8 +78,8 @@ export function pageSchema<const S extends v.GenericSchema>(
 ): v.GenericSchema<unknown, RawPage<v.InferOutput<S>>> {
   return v.object({
     // Some services omit `value` on an empty page.
-    value: v.optional(v.array(item), []),
-    nextLink: v.optional(v.nullable(v.string())),
+    value: v.nullish(v.array(item), []),
+    nextLink: v.nullish(v.string()),
   }) as unknown as v.GenericSchema<unknown, RawPage<v.InferOutput<S>>>;
 }
 

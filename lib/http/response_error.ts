@@ -10,17 +10,14 @@ import type { HttpResult } from "./send.ts";
 
 /** `{"error":{"code","message","innererror":{"code","innererror":{...}}}}`, as Azure sends it. */
 const AzureErrorBody = v.object({
-  error: v.looseObject({
-    code: v.optional(v.nullable(v.string())),
-    message: v.optional(v.nullable(v.string())),
-    innererror: v.optional(v.unknown()),
+  error: v.object({
+    code: v.nullish(v.string()),
+    message: v.nullish(v.string()),
+    innererror: v.nullish(v.unknown()),
   }),
 });
 
-const InnerError = v.looseObject({
-  code: v.optional(v.nullable(v.string())),
-  innererror: v.optional(v.unknown()),
-});
+const InnerError = v.object({ code: v.nullish(v.string()), innererror: v.nullish(v.unknown()) });
 
 /** The parts of an Azure error body kvfetch reports. */
 export interface AzureErrorDetails {

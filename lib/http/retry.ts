@@ -9,6 +9,8 @@
  * @module
  */
 
+import { need } from "./_check.ts";
+
 /**
  * How kvfetch retries a request that failed in a way that may pass.
  *
@@ -55,24 +57,22 @@ export function isRetriableStatus(status: number): boolean {
 }
 
 /** Applies the defaults and checks every value, naming the option in the error. */
-export function resolveRetryOptions(retry: RetryOptions | undefined): ResolvedRetryOptions {
-  if (retry !== undefined && (typeof retry !== "object" || retry === null)) {
-    throw new TypeError('"retry" option must be an object');
-  }
-  const maxRetries = retry?.maxRetries ?? 3;
-  const retryDelayMs = retry?.retryDelayMs ?? 1000;
-  const maxRetryDelayMs = retry?.maxRetryDelayMs ?? 60_000;
-  if (!Number.isInteger(maxRetries) || maxRetries < 0) {
-    throw new RangeError('"retry.maxRetries" option must be a non-negative integer');
-  }
-  if (!Number.isFinite(retryDelayMs) || retryDelayMs < 0) {
-    throw new RangeError('"retry.retryDelayMs" option must be a non-negative finite number');
-  }
-  if (!Number.isFinite(maxRetryDelayMs) || maxRetryDelayMs < 0) {
-    throw new RangeError('"retry.maxRetryDelayMs" option must be a non-negative finite number');
+export function resolveRetryOptions(retry: RetryOptions = {}): ResolvedRetryOptions {
+  need(typeof retry == "object" && retry, "retry", "must be an object");
+  const { maxRetries = 3, retryDelayMs = 1000, maxRetryDelayMs = 60_000 } = retry;
+  need(
+    Number.isInteger(maxRetries) && maxRetries >= 0,
+    "retry.maxRetries",
+    NON_NEGATIVE,
+    RangeError,
+  );
+  for (const [name, ms] of [["retryDelayMs", retryDelayMs], ["maxRetryDelayMs", maxRetryDelayMs]]) {
+    need(Number.isFinite(ms) && +ms! >= 0, `retry.${name}`, NON_NEGATIVE, RangeError);
   }
   return { maxRetries, retryDelayMs, maxRetryDelayMs };
 }
+
+const NON_NEGATIVE = "must be a non-negative number";
 
 /**
  * The wait a response asks for, in milliseconds, or `undefined` when it asks for none.

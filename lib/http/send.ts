@@ -15,6 +15,7 @@ import {
   type RetryOptions,
 } from "./retry.ts";
 import { abortableSleep } from "./_sleep.ts";
+import { isFunction, need } from "./_check.ts";
 import { stripQuery } from "./_url.ts";
 import { throwIfAborted } from "./_abort.ts";
 
@@ -147,38 +148,21 @@ export interface HttpResult {
  * options at construction time rather than on its first request.
  */
 export function resolveHttpOptions(options: HttpOptions = {}): ResolvedHttpOptions {
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError("options must be an object");
-  }
-  const fetchImpl = options.fetch ?? globalThis.fetch;
-  if (typeof fetchImpl !== "function") {
-    throw new TypeError('"fetch" option must be a function');
-  }
-  const signal = options.signal;
-  if (
-    signal !== undefined &&
-    (typeof signal !== "object" || signal === null || typeof signal.aborted !== "boolean" ||
-      typeof signal.addEventListener !== "function")
-  ) {
-    throw new TypeError('"signal" option must be an AbortSignal');
-  }
-  const timeoutMs = options.timeoutMs ?? 30_000;
-  if (typeof timeoutMs !== "number" || !(timeoutMs > 0)) {
-    throw new RangeError('"timeoutMs" option must be a positive number (or Infinity)');
-  }
-  const now = options.now ?? Date.now;
-  if (typeof now !== "function") throw new TypeError('"now" option must be a function');
-  const sleep = options.sleep ?? abortableSleep;
-  if (typeof sleep !== "function") throw new TypeError('"sleep" option must be a function');
-  return {
-    // Called unbound, some runtimes throw "Illegal invocation".
-    fetch: options.fetch ?? ((url, init) => globalThis.fetch(url, init)),
-    signal,
-    retry: resolveRetryOptions(options.retry),
-    timeoutMs,
-    now,
-    sleep,
-  };
+  need(typeof options == "object" && options, "options", "must be an object");
+  const { signal, timeoutMs = 30_000, now = Date.now, sleep = abortableSleep } = options;
+  // Called unbound, some runtimes throw "Illegal invocation".
+  const fetch = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
+  need(isFunction(fetch), "fetch", "must be a function");
+  need(
+    signal === undefined ||
+      (typeof signal?.aborted == "boolean" && isFunction(signal.addEventListener)),
+    "signal",
+    "must be an AbortSignal",
+  );
+  need(typeof timeoutMs == "number" && timeoutMs > 0, "timeoutMs", "must be > 0", RangeError);
+  need(isFunction(now), "now", "must be a function");
+  need(isFunction(sleep), "sleep", "must be a function");
+  return { fetch, signal, retry: resolveRetryOptions(options.retry), timeoutMs, now, sleep };
 }
 
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
@@ -195,9 +179,10 @@ const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
  */
 export async function send(
   request: HttpRequest,
-  options: HttpOptions | ResolvedHttpOptions = {},
+  options: HttpOptions = {},
 ): Promise<HttpResult> {
-  const opts = isResolved(options) ? options : resolveHttpOptions(options);
+  // Idempotent: resolving resolved options changes nothing.
+  const opts = resolveHttpOptions(options);
   const { signal } = opts;
   const method = request.method.toUpperCase();
   const url = String(request.url);
@@ -229,16 +214,12 @@ export async function send(
     if (!(outcome instanceof Response)) {
       if (signal?.aborted) throw signal.reason;
       if (lastTry) {
-        const tries = attempt === 1 ? "" : ` after ${attempt} attempts`;
-        throw outcome.timedOut
-          ? new KvfetchError(
-            "ERR_TIMEOUT",
-            `${label} timed out${tries} (each try is limited to ${opts.timeoutMs} ms)`,
-            { cause: outcome.error },
-          )
-          : new KvfetchError("ERR_NETWORK", `${label} failed: network error${tries}`, {
-            cause: outcome.error,
-          });
+        const tries = attempt > 1 ? ` after ${attempt} attempts` : "";
+        throw new KvfetchError(
+          outcome.timedOut ? "ERR_TIMEOUT" : "ERR_NETWORK",
+          `${label} ${outcome.timedOut ? "timed out" : "failed: network error"}${tries}`,
+          { cause: outcome.error },
+        );
       }
       await opts.sleep(backoffMs(attempt, opts.retry), signal);
       continue;
@@ -253,12 +234,6 @@ export async function send(
     }
     return { response, attempts: attempt, clientRequestId, method, url };
   }
-}
-
-function isResolved(o: HttpOptions | ResolvedHttpOptions): o is ResolvedHttpOptions {
-  return typeof (o as ResolvedHttpOptions).retry?.maxRetryDelayMs === "number" &&
-    typeof o.fetch === "function" && typeof o.timeoutMs === "number" &&
-    typeof o.now === "function" && typeof o.sleep === "function";
 }
 
 interface FailedTry {
@@ -333,8 +308,7 @@ function redirectError(response: Response, method: string, url: string, headers:
     requestId: response.headers.get("x-ms-request-id") ?? undefined,
     clientRequestId: headers.get("x-ms-client-request-id") ?? undefined,
     response,
-    message: `${method} ${stripQuery(url)} was redirected${target}; kvfetch does not follow ` +
-      `redirects (status ${response.status || "opaque redirect"})`,
+    message: `${method} ${stripQuery(url)} was redirected${target} (not followed)`,
   });
 }
 

@@ -4,7 +4,6 @@
  * @module
  */
 
-import { base64url } from "jose";
 import * as v from "valibot";
 import { KvfetchError } from "../http/errors.ts";
 import { readJson } from "../http/json.ts";
@@ -14,7 +13,8 @@ import type { HttpResult } from "../http/send.ts";
 import type { TokenCredential } from "../auth/types.ts";
 import { VaultPipeline, type VaultRequest } from "./_vault_pipeline.ts";
 import { checkName, checkPageSize, checkTags, checkVersion, toUnix } from "./_names.ts";
-import { redactError } from "./_redact.ts";
+import { redactError } from "../http/_redact.ts";
+import { decodeBase64, encodeBase64 } from "../http/_base64.ts";
 import type { OperationOptions, VaultClientOptions } from "./options.ts";
 import {
   BackupSchema,
@@ -383,7 +383,7 @@ export class SecretClient {
       signal: options.signal,
     }, [200]);
     const { value } = await this.#read(result, BackupSchema, "BackupSecret");
-    return base64url.decode(value);
+    return decodeBase64(value);
   }
 
   /**
@@ -402,7 +402,7 @@ export class SecretClient {
     const result = await this.#call({
       method: "POST",
       path: "/secrets/restore",
-      body: { value: base64url.encode(backup) },
+      body: { value: encodeBase64(backup, true) },
       signal: options.signal,
     }, [200]);
     return toSecretProperties(await this.#read(result, SecretBundleSchema, "RestoreSecret"));

@@ -179,31 +179,31 @@ export interface DeletedSecret extends KeyVaultSecret {
   };
 }
 
-const Seconds = v.optional(v.nullable(v.number()));
+const Seconds = v.nullish(v.number());
 
-const Attributes = v.looseObject({
-  enabled: v.optional(v.nullable(v.boolean())),
+const Attributes = v.object({
+  enabled: v.nullish(v.boolean()),
   nbf: Seconds,
   exp: Seconds,
   created: Seconds,
   updated: Seconds,
   recoverableDays: Seconds,
-  recoveryLevel: v.optional(v.nullable(v.string())),
+  recoveryLevel: v.nullish(v.string()),
 });
 
-const Tags = v.optional(v.nullable(v.record(v.string(), v.string())));
+const Tags = v.nullish(v.record(v.string(), v.string()));
 
 /** A `SecretBundle` (also `SecretItem`, which has no value) as Key Vault sends it. */
-export const SecretBundleSchema = v.looseObject({
-  id: v.pipe(v.string(), v.url()),
-  value: v.optional(v.nullable(v.string())),
-  contentType: v.optional(v.nullable(v.string())),
-  attributes: v.optional(v.nullable(Attributes)),
+export const SecretBundleSchema = v.object({
+  id: v.pipe(v.string(), v.check(isUrl, "must be a URL")),
+  value: v.nullish(v.string()),
+  contentType: v.nullish(v.string()),
+  attributes: v.nullish(Attributes),
   tags: Tags,
-  kid: v.optional(v.nullable(v.string())),
-  managed: v.optional(v.nullable(v.boolean())),
-  previousVersion: v.optional(v.nullable(v.string())),
-  recoveryId: v.optional(v.nullable(v.string())),
+  kid: v.nullish(v.string()),
+  managed: v.nullish(v.boolean()),
+  previousVersion: v.nullish(v.string()),
+  recoveryId: v.nullish(v.string()),
   deletedDate: Seconds,
   scheduledPurgeDate: Seconds,
 });
@@ -213,8 +213,17 @@ export type SecretBundle = v.InferOutput<typeof SecretBundleSchema>;
 
 /** `{ value }` of a backup. */
 export const BackupSchema = v.object({
-  value: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_\-+/]*={0,2}$/)),
+  value: v.pipe(v.string(), v.check((s) => /^[\w\-+/]*={0,2}$/.test(s), "must be base64url")),
 });
+
+function isUrl(s: string): boolean {
+  try {
+    new URL(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Maps a bundle or list item to {@link SecretProperties}. */
 export function toSecretProperties(bundle: SecretBundle): SecretProperties {

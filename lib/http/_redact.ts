@@ -1,0 +1,32 @@
+/**
+ * Cutting secrets out of text. kvfetch never builds a message from a secret, but a server may
+ * echo one back (an error description quoting a client secret, a vault message quoting a value);
+ * these helpers remove such echoes before anything reaches the caller.
+ */
+
+const scrub = (text: string, secrets: string[]) =>
+  // Very short values would shred ordinary words; real secrets are longer.
+  secrets.reduce((t, s) => s.length >= 4 ? t.split(s).join("[REDACTED]") : t, text);
+
+/** Replaces every occurrence of each secret in `text` with `[REDACTED]`. */
+export function redact<T extends string | undefined>(text: T, secrets: string[]): T {
+  return (text ? scrub(text, secrets) : text) as T;
+}
+
+/** Cuts secrets out of an error's message and stack (in place); returns the error. */
+export function redactError(error: unknown, secrets: string[]): unknown {
+  if (error instanceof Error) {
+    for (const key of ["message", "stack"] as const) {
+      const text = error[key];
+      if (typeof text === "string" && text !== scrub(text, secrets)) {
+        Object.defineProperty(error, key, {
+          value: scrub(text, secrets),
+          writable: true,
+          configurable: true,
+          enumerable: false,
+        });
+      }
+    }
+  }
+  return error;
+}
