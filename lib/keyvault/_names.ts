@@ -1,58 +1,59 @@
-/** Checks of names and versions before any request (Key Vault's own rules). */
+/** Checks of names, versions and options before any request (Key Vault's own rules). */
 
-const NAME = /^[0-9a-zA-Z-]{1,127}$/;
-const VERSION = /^[0-9a-fA-F]{32}$/;
+import { need } from "../http/_check.ts";
 
-/** Throws a TypeError unless `name` is a valid Key Vault object name. */
-export function checkName(name: unknown, what = "name"): string {
-  if (typeof name !== "string" || !NAME.test(name)) {
-    throw new TypeError(
-      `Invalid ${what}: use 1 to 127 characters, letters, digits and "-" only`,
-    );
-  }
-  return name;
+/** Returns `name`, or throws a TypeError unless it is a valid Key Vault object name. */
+export function checkName(name: unknown): string {
+  need(
+    typeof name == "string" && /^[0-9a-zA-Z-]{1,127}$/.test(name),
+    "name",
+    "must be 1 to 127 letters, digits and dashes",
+  );
+  return name as string;
 }
 
-/** Throws a TypeError unless `version` is absent, empty (latest) or 32 hex characters. */
+/** Returns `""` (latest) for no version, else a checked 32-hex-character version. */
 export function checkVersion(version: unknown): string {
   if (version === undefined || version === "") return "";
-  if (typeof version !== "string" || !VERSION.test(version)) {
-    throw new TypeError("Invalid version: a Key Vault version is 32 hexadecimal characters");
-  }
-  return version;
+  need(
+    typeof version == "string" && /^[0-9a-fA-F]{32}$/.test(version),
+    "version",
+    "must be 32 hexadecimal characters",
+  );
+  return version as string;
 }
 
-/** Checks `maxPageSize` against Key Vault's `maxresults` range. */
+/** Checks `maxPageSize` against Key Vault's `maxresults` range (1 to 25). */
 export function checkPageSize(size: number | undefined): number | undefined {
-  if (size === undefined) return undefined;
-  if (!Number.isInteger(size) || size < 1 || size > 25) {
-    throw new RangeError('"maxPageSize" option must be an integer from 1 to 25');
-  }
+  need(
+    size === undefined || (Number.isInteger(size) && size > 0 && size < 26),
+    "maxPageSize",
+    "must be an integer from 1 to 25",
+    RangeError,
+  );
   return size;
 }
 
 /** Unix seconds to a Date (Key Vault timestamps). */
 export function fromUnix(seconds: number | null | undefined): Date | undefined {
-  return typeof seconds === "number" ? new Date(seconds * 1000) : undefined;
+  return typeof seconds == "number" ? new Date(seconds * 1000) : undefined;
 }
 
 /** A Date to Unix seconds, checking it is a valid date. */
 export function toUnix(date: Date | undefined, option: string): number | undefined {
   if (date === undefined) return undefined;
-  if (!(date instanceof Date) || Number.isNaN(date.getTime())) {
-    throw new TypeError(`"${option}" option must be a valid Date`);
-  }
-  return Math.floor(date.getTime() / 1000);
+  need(date instanceof Date && !isNaN(+date), option, "must be a valid Date");
+  return Math.floor(+date / 1000);
 }
 
 /** Checks tags: a plain object of strings. */
 export function checkTags(tags: unknown): Record<string, string> | undefined {
-  if (tags === undefined) return undefined;
-  if (typeof tags !== "object" || tags === null || Array.isArray(tags)) {
-    throw new TypeError('"tags" option must be an object of strings');
-  }
-  for (const value of Object.values(tags)) {
-    if (typeof value !== "string") throw new TypeError('"tags" option values must be strings');
-  }
-  return tags as Record<string, string>;
+  need(
+    tags === undefined ||
+      (tags?.constructor == Object &&
+        Object.values(tags as object).every((t) => typeof t == "string")),
+    "tags",
+    "must be an object of strings",
+  );
+  return tags as Record<string, string> | undefined;
 }

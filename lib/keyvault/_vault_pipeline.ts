@@ -20,9 +20,10 @@ import {
   send,
 } from "../http/send.ts";
 import { secureUrl } from "../http/_secure_url.ts";
+import { need } from "../http/_check.ts";
 import { AzureClouds } from "../auth/clouds.ts";
 import { CredentialUnavailableError } from "../auth/errors.ts";
-import type { AccessToken, KeyVaultChallenge, TokenCredential } from "../auth/types.ts";
+import type { KeyVaultChallenge, TokenCredential } from "../auth/types.ts";
 import type { VaultClientOptions } from "./options.ts";
 
 /** The challenge learned per vault origin, shared by every client in the process. */
@@ -33,18 +34,14 @@ export function clearChallengeCache(): void {
   challenges.clear();
 }
 
-const KNOWN_SUFFIXES: string[] = Object.values(AzureClouds)
+const KNOWN_SUFFIXES = Object.values(AzureClouds)
   .flatMap((c) => [c.keyVaultDnsSuffix, c.managedHsmDnsSuffix]);
-
-const SERVICE_VERSION = /^(\d+\.\d+(-preview(\.\d+)?)?|\d{4}-\d{2}-\d{2}(-preview)?)$/;
 
 /** One request to the vault, before authentication. */
 export interface VaultRequest {
   method: string;
   /** A path below the vault (`/secrets/x`) or an absolute same-origin URL (a nextLink). */
   path: string;
-  /** Query parameters; `api-version` is added unless the URL already has one. */
-  query?: Record<string, string | number | undefined>;
   /** A JSON body. */
   body?: unknown;
   /** A raw body, for the `fetch` escape hatch. */
@@ -57,222 +54,161 @@ export interface VaultRequest {
 export class VaultPipeline {
   /** The vault URL, normalised: `https://{name}.vault.azure.net` (no trailing slash). */
   readonly vaultUrl: string;
-  readonly serviceVersion: string;
   readonly http: ResolvedHttpOptions;
-  readonly #origin: string;
+  readonly #version: string;
   readonly #host: string;
   readonly #credential: TokenCredential;
-  readonly #verifyResource: boolean;
+  readonly #verify: boolean;
 
   constructor(
     vaultUrl: string | URL,
     credential: TokenCredential,
     options: VaultClientOptions = {},
   ) {
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError("Client options must be an object");
-    }
+    need(typeof options == "object" && options, "options", "must be an object");
     const url = secureUrl(vaultUrl, "vaultUrl", options.allowInsecureLoopback);
-    if (url.username || url.password || url.search || url.hash || !/^\/?$/.test(url.pathname)) {
-      throw new TypeError(
-        '"vaultUrl" must be the bare vault URL, like https://myvault.vault.azure.net',
-      );
-    }
-    const host = url.hostname.toLowerCase();
-    if (
-      options.allowUnknownVaultHost !== true &&
-      !KNOWN_SUFFIXES.some((suffix) => host.endsWith(`.${suffix}`))
-    ) {
-      throw new TypeError(
-        `"vaultUrl" host ${host} is not a Key Vault or Managed HSM host of a known Azure cloud ` +
-          `(${KNOWN_SUFFIXES.map((s) => `*.${s}`).join(", ")}); for an emulator, set ` +
-          '"allowUnknownVaultHost"',
-      );
-    }
-    if (typeof credential?.getToken !== "function") {
-      throw new TypeError("credential must have a getToken() method (a TokenCredential)");
-    }
-    const serviceVersion = options.serviceVersion ?? "2025-07-01";
-    if (typeof serviceVersion !== "string" || !SERVICE_VERSION.test(serviceVersion)) {
-      throw new TypeError(
-        '"serviceVersion" option must be a Key Vault api-version such as "7.6" or "2025-07-01"',
-      );
-    }
-    this.#origin = url.origin;
-    this.#host = host;
+    const host = url.hostname;
+    need(
+      url.href === `${url.origin}/`,
+      "vaultUrl",
+      "must be the bare vault URL, like https://myvault.vault.azure.net",
+    );
+    need(
+      options.allowUnknownVaultHost || KNOWN_SUFFIXES.some((s) => host.endsWith(`.${s}`)),
+      "vaultUrl",
+      `host ${host} is not a Key Vault or Managed HSM host (set "allowUnknownVaultHost" for ` +
+        "an emulator)",
+    );
+    need(typeof credential?.getToken == "function", "credential", "must be a TokenCredential");
+    const version = options.serviceVersion ?? "2025-07-01";
+    need(
+      /^(\d+\.\d+(-preview(\.\d+)?)?|\d{4}-\d\d-\d\d(-preview)?)$/.test(version),
+      "serviceVersion",
+      "must be a Key Vault api-version such as 7.6 or 2025-07-01",
+    );
     this.vaultUrl = url.origin;
-    this.serviceVersion = serviceVersion;
+    this.#host = host;
+    this.#version = version;
     this.#credential = credential;
-    this.#verifyResource = options.disableChallengeResourceVerification !== true;
+    this.#verify = !options.disableChallengeResourceVerification;
     this.http = resolveHttpOptions({ ...options, signal: undefined });
-    if (options.challenge !== undefined) this.#seed(options.challenge);
-  }
-
-  #seed(seed: { tenantId: string; scope: string }): void {
-    if (
-      typeof seed !== "object" || seed === null || typeof seed.tenantId !== "string" ||
-      !/^[0-9A-Za-z][0-9A-Za-z._-]*$/.test(seed.tenantId) || typeof seed.scope !== "string"
-    ) {
-      throw new TypeError('"challenge" option must be { tenantId, scope } with a valid tenant id');
-    }
-    let resource: string;
-    try {
-      resource = new URL(seed.scope).origin;
-    } catch {
-      throw new TypeError(
-        '"challenge.scope" must be a URL such as https://vault.azure.net/.default',
+    const seed = options.challenge;
+    if (seed !== undefined) {
+      const { tenantId, scope } = seed ?? {};
+      let resource = "";
+      try {
+        resource = new URL(scope).origin;
+      } catch {
+        // reported below
+      }
+      need(
+        typeof tenantId == "string" && /^[\w.-]+$/.test(tenantId) && resource &&
+          this.#belongs(resource),
+        "challenge",
+        SEED,
       );
-    }
-    if (this.#verifyResource && !this.#belongs(resource)) {
-      throw new TypeError(
-        `"challenge.scope" ${seed.scope} does not belong to the vault host ${this.#host}`,
-      );
-    }
-    if (!challenges.has(this.#origin)) {
-      challenges.set(this.#origin, {
-        authority: `${AzureClouds.public.authorityHost}/${seed.tenantId}`,
-        tenantId: seed.tenantId,
-        resource,
-        scope: seed.scope,
-      });
+      if (!challenges.has(this.vaultUrl)) {
+        const authority = `${AzureClouds.public.authorityHost}/${tenantId}`;
+        challenges.set(this.vaultUrl, { authority, tenantId, resource, scope });
+      }
     }
   }
 
   /** Whether a resource (or scope) URL's host is a parent domain of the vault host. */
   #belongs(resource: string): boolean {
     try {
-      const host = new URL(resource).hostname.toLowerCase();
-      return host !== "" && this.#host.endsWith(`.${host}`);
+      return !this.#verify || this.#host.endsWith(`.${new URL(resource).hostname}`);
     } catch {
       return false;
     }
   }
 
   /** Resolves a path or same-origin URL to the full request URL, with an api-version. */
-  url(path: string, query: VaultRequest["query"] = {}): URL {
-    const url = new URL(path, `${this.#origin}/`);
-    if (url.origin !== this.#origin) {
-      throw new KvfetchError(
-        "ERR_FOREIGN_NEXT_LINK",
-        `Refusing to send a request for vault ${this.#origin} to ${url.origin}`,
-      );
+  url(path: string, query: Record<string, unknown> = {}): URL {
+    const url = new URL(path, this.vaultUrl);
+    if (url.origin !== this.vaultUrl) {
+      throw new KvfetchError("ERR_FOREIGN_NEXT_LINK", `Refusing to send ${url.origin} a request`);
     }
-    for (const [k, v] of Object.entries(query)) {
-      if (v !== undefined) url.searchParams.set(k, String(v));
-    }
-    if (!url.searchParams.has("api-version")) {
-      url.searchParams.set("api-version", this.serviceVersion);
+    for (const [k, v] of Object.entries({ "api-version": this.#version, ...query })) {
+      if (v !== undefined && !url.searchParams.has(k)) url.searchParams.set(k, String(v));
     }
     return url;
   }
 
   /** Sends one operation through the challenge flow; resolves with the final response. */
   async request(request: VaultRequest): Promise<HttpResult> {
-    const url = this.url(request.path, request.query);
+    const { method, signal } = request;
+    const url = this.url(request.path);
     const headers = new Headers(request.headers);
     if (!headers.has("accept")) headers.set("accept", "application/json");
-    let body: BodyInit | null = request.rawBody ?? null;
-    if (request.body !== undefined) {
-      body = JSON.stringify(request.body);
-      headers.set("content-type", "application/json");
-    }
     // One id for every request this operation makes (probe, retries, CAE).
     if (!headers.has("x-ms-client-request-id")) {
       headers.set("x-ms-client-request-id", crypto.randomUUID());
     }
-    const http = { ...this.http, signal: request.signal };
-    const sendWith = (token: string | undefined) => {
-      const h = new Headers(headers);
-      if (token) h.set("authorization", `Bearer ${token}`);
-      return send({ method: request.method, url, headers: h, body }, http);
-    };
-
-    let challenge = challenges.get(this.#origin);
+    const http = { ...this.http, signal };
+    let challenge = challenges.get(this.vaultUrl);
     if (!challenge) {
-      const probeHeaders = new Headers(headers);
-      probeHeaders.delete("content-type");
-      const probe = await send({ method: request.method, url, headers: probeHeaders }, http);
+      // Token-less and body-less: nothing secret goes out before the vault has challenged.
+      const probe = await send({ method, url, headers }, http);
       if (probe.response.status !== 401) {
-        if (body === null) return probe;
-        await probe.response.body?.cancel();
-        throw new KvfetchError(
-          "ERR_CHALLENGE_INVALID",
-          `${this.#origin} answered a request without a token with status ` +
-            `${probe.response.status} instead of a 401 challenge; kvfetch does not send ` +
-            "request bodies to a vault that has not challenged",
-        );
+        if (request.body === undefined && !request.rawBody) return probe;
+        throw invalid(`${this.vaultUrl} did not challenge (status ${probe.response.status})`);
       }
       challenge = this.#learn(probe);
     }
-
-    let token = await this.#token(challenge, { signal: request.signal });
-    let result = await sendWith(token);
-    let claimsRetried = false;
-    let refreshed = false;
-    while (result.response.status === 401) {
+    let body = request.rawBody ?? null;
+    if (request.body !== undefined) {
+      body = JSON.stringify(request.body);
+      headers.set("content-type", "application/json");
+    }
+    let claims: string | undefined;
+    let forceRefresh = false;
+    for (;;) {
+      const token = await this.#credential.getToken([challenge.scope], {
+        abortSignal: signal,
+        tenantId: challenge.tenantId,
+        enableCae: true,
+        claims,
+        forceRefresh,
+        challenge: claims ? { ...challenge, claims } : challenge,
+      });
+      if (!token?.token) throw new CredentialUnavailableError("The credential returned no token");
+      headers.set("authorization", `Bearer ${token.token}`);
+      const result = await send({ method, url, headers, body }, http);
       const header = result.response.headers.get("www-authenticate");
+      if (result.response.status !== 401 || claims) return result;
+      // A CAE challenge gets one try with its claims; a plain 401 one with a fresh token.
       const cae = readClaimsChallenge(header);
-      if (cae.error === "insufficient_claims" && cae.claims && !claimsRetried) {
-        claimsRetried = true;
-        token = await this.#token(challenge, { signal: request.signal, claims: cae.claims });
-      } else if (!refreshed && !claimsRetried) {
-        refreshed = true;
-        // The vault may have moved (another tenant); learn again, verifying again.
+      if (cae.error === "insufficient_claims" && cae.claims) claims = cae.claims;
+      else if (forceRefresh) return result;
+      else {
+        forceRefresh = true;
+        // The vault may have moved (another tenant): learn again, verifying again.
         if (readKeyVaultChallenge(header)) challenge = this.#learn(result);
-        token = await this.#token(challenge, { signal: request.signal, forceRefresh: true });
-      } else {
-        return result;
       }
       await result.response.body?.cancel();
-      result = await sendWith(token);
     }
-    return result;
   }
 
   /** Reads, verifies and caches the challenge of a 401. */
   #learn(result: HttpResult): KeyVaultChallenge {
-    const info = readKeyVaultChallenge(result.response.headers.get("www-authenticate"));
     void result.response.body?.cancel();
-    if (!info) {
-      throw new KvfetchError(
-        "ERR_CHALLENGE_INVALID",
-        `${this.#origin} answered 401 without a usable Bearer challenge (authorization and ` +
-          "resource or scope) in WWW-Authenticate",
-      );
-    }
-    if (this.#verifyResource && !this.#belongs(info.resource ?? info.scope)) {
+    const info = readKeyVaultChallenge(result.response.headers.get("www-authenticate"));
+    if (!info) throw invalid(`${this.vaultUrl} answered 401 without a Bearer challenge`);
+    const resource = info.resource ?? new URL(info.scope).origin;
+    if (!this.#belongs(resource)) {
       throw new KvfetchError(
         "ERR_CHALLENGE_RESOURCE_MISMATCH",
-        `The challenge resource '${info.resource ?? info.scope}' does not match the vault ` +
-          `host ${this.#host}, so no token was requested for it. If the vault URL is right, ` +
-          "see https://aka.ms/azsdk/blog/vault-uri (or set disableChallengeResourceVerification).",
+        `The challenge resource ${resource} does not match the vault host ${this.#host}, so no ` +
+          "token was requested (see https://aka.ms/azsdk/blog/vault-uri)",
       );
     }
-    const challenge: KeyVaultChallenge = {
-      authority: info.authority,
-      tenantId: info.tenantId,
-      resource: info.resource ?? new URL(info.scope).origin,
-      scope: info.scope,
-    };
-    challenges.set(this.#origin, challenge);
+    const challenge = { ...info, resource };
+    challenges.set(this.vaultUrl, challenge);
     return challenge;
   }
-
-  async #token(
-    challenge: KeyVaultChallenge,
-    options: { signal?: AbortSignal | undefined; claims?: string; forceRefresh?: boolean },
-  ): Promise<string> {
-    const token: AccessToken | null = await this.#credential.getToken([challenge.scope], {
-      abortSignal: options.signal,
-      tenantId: challenge.tenantId,
-      enableCae: true,
-      claims: options.claims,
-      forceRefresh: options.forceRefresh,
-      challenge: options.claims ? { ...challenge, claims: options.claims } : challenge,
-    });
-    if (!token?.token) {
-      throw new CredentialUnavailableError("The credential returned no token");
-    }
-    return token.token;
-  }
 }
+
+const SEED = "must be { tenantId, scope } with a scope of the vault's own resource";
+
+const invalid = (message: string) => new KvfetchError("ERR_CHALLENGE_INVALID", message);

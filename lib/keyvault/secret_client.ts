@@ -4,14 +4,14 @@
  * @module
  */
 
-import * as v from "valibot";
 import { KvfetchError } from "../http/errors.ts";
+import { need } from "../http/_check.ts";
 import { readJson } from "../http/json.ts";
 import { type PagedAsyncIterableIterator, pagedIterator, pageSchema } from "../http/paging.ts";
 import { responseError } from "../http/response_error.ts";
 import type { HttpResult } from "../http/send.ts";
 import type { TokenCredential } from "../auth/types.ts";
-import { VaultPipeline, type VaultRequest } from "./_vault_pipeline.ts";
+import { VaultPipeline } from "./_vault_pipeline.ts";
 import { checkName, checkPageSize, checkTags, checkVersion, toUnix } from "./_names.ts";
 import { redactError } from "../http/_redact.ts";
 import { decodeBase64, encodeBase64 } from "../http/_base64.ts";
@@ -20,6 +20,7 @@ import {
   BackupSchema,
   type DeletedSecret,
   type KeyVaultSecret,
+  type SecretBundle,
   SecretBundleSchema,
   type SecretProperties,
   toDeletedSecret,
@@ -122,9 +123,6 @@ export interface PollOptions extends OperationOptions {
   maxWaitMs?: number;
 }
 
-/** The largest secret value Key Vault accepts: 25 KiB. */
-const MAX_VALUE_BYTES = 25 * 1024;
-
 /**
  * Reads and manages the secrets of one vault, over plain `fetch`, on any runtime. Method
  * names follow `@azure/keyvault-secrets`, so migrating is mostly a change of imports; the
@@ -181,20 +179,17 @@ export class SecretClient {
     value: string,
     options: SetSecretOptions = {},
   ): Promise<KeyVaultSecret> {
-    checkName(name, "secret name");
-    if (typeof value !== "string") throw new TypeError("The secret value must be a string");
-    if (new TextEncoder().encode(value).byteLength > MAX_VALUE_BYTES) {
-      throw new RangeError("The secret value is larger than Key Vault's 25 KiB limit");
-    }
-    const body = { value, ...this.#attributes(options) };
+    checkName(name);
+    need(typeof value == "string", "value", "must be a string");
+    need(
+      new TextEncoder().encode(value).length <= 25 * 1024,
+      "value",
+      "is over Key Vault's 25 KiB limit",
+      RangeError,
+    );
+    const body = { value, ...attributes(options) };
     try {
-      const result = await this.#call({
-        method: "PUT",
-        path: `/secrets/${name}`,
-        body,
-        signal: options.signal,
-      }, [200]);
-      return toSecret(await this.#read(result, SecretBundleSchema, "SetSecret"));
+      return toSecret(await this.#bundle("PUT", `/secrets/${name}`, options.signal, body));
     } catch (error) {
       throw redactError(error, [value]);
     }
@@ -207,14 +202,8 @@ export class SecretClient {
    * @param options `version`: a specific version instead of the latest.
    */
   async getSecret(name: string, options: GetSecretOptions = {}): Promise<KeyVaultSecret> {
-    checkName(name, "secret name");
-    const version = checkVersion(options.version);
-    const result = await this.#call({
-      method: "GET",
-      path: `/secrets/${name}/${version}`,
-      signal: options.signal,
-    }, [200]);
-    return toSecret(await this.#read(result, SecretBundleSchema, "GetSecret"));
+    const path = `/secrets/${checkName(name)}/${checkVersion(options.version)}`;
+    return toSecret(await this.#bundle("GET", path, options.signal));
   }
 
   /**
@@ -230,15 +219,10 @@ export class SecretClient {
     version: string,
     options: UpdateSecretPropertiesOptions = {},
   ): Promise<SecretProperties> {
-    checkName(name, "secret name");
-    const v = checkVersion(version);
-    const result = await this.#call({
-      method: "PATCH",
-      path: `/secrets/${name}/${v}`,
-      body: this.#attributes(options),
-      signal: options.signal,
-    }, [200]);
-    return toSecretProperties(await this.#read(result, SecretBundleSchema, "UpdateSecret"));
+    const path = `/secrets/${checkName(name)}/${checkVersion(version)}`;
+    return toSecretProperties(
+      await this.#bundle("PATCH", path, options.signal, attributes(options)),
+    );
   }
 
   /**
@@ -262,8 +246,7 @@ export class SecretClient {
     name: string,
     options: OperationOptions = {},
   ): PagedAsyncIterableIterator<SecretProperties> {
-    checkName(name, "secret name");
-    return this.#list(`/secrets/${name}/versions`, toSecretProperties, options);
+    return this.#list(`/secrets/${checkName(name)}/versions`, toSecretProperties, options);
   }
 
   /**
@@ -283,27 +266,14 @@ export class SecretClient {
    * @param options Whether and how long to wait.
    */
   async deleteSecret(name: string, options: PollOptions = {}): Promise<DeletedSecret> {
-    checkName(name, "secret name");
-    const poll = this.#pollOptions(options);
-    const result = await this.#call({
-      method: "DELETE",
-      path: `/secrets/${name}`,
-      signal: options.signal,
-    }, [200]);
-    const deleted = toDeletedSecret(await this.#read(result, SecretBundleSchema, "DeleteSecret"));
+    const poll = pollOptions(options);
+    const deleted = toDeletedSecret(
+      await this.#bundle("DELETE", `/secrets/${checkName(name)}`, options.signal),
+    );
     // Without soft delete there is no recoveryId and nothing to wait for.
-    if (!poll.wait || !deleted.recoveryId) return deleted;
-    const done = await this.#pollUntil(`deletion of secret ${name}`, poll, options, async () => {
-      const check = await this.#call({
-        method: "GET",
-        path: `/deletedsecrets/${name}`,
-        signal: options.signal,
-      }, [200, 403, 404]);
-      if (check.response.status === 404) return undefined;
-      if (check.response.status === 403) return deleted; // allowed to delete, not to read: done
-      return toDeletedSecret(await this.#read(check, SecretBundleSchema, "GetDeletedSecret"));
-    });
-    return done;
+    return poll.wait && deleted.recoveryId
+      ? await this.#poll(`deletion of secret ${name}`, `/deletedsecrets/${name}`, poll, deleted)
+      : deleted;
   }
 
   /**
@@ -313,13 +283,9 @@ export class SecretClient {
    * @param options Cancellation.
    */
   async getDeletedSecret(name: string, options: OperationOptions = {}): Promise<DeletedSecret> {
-    checkName(name, "secret name");
-    const result = await this.#call({
-      method: "GET",
-      path: `/deletedsecrets/${name}`,
-      signal: options.signal,
-    }, [200]);
-    return toDeletedSecret(await this.#read(result, SecretBundleSchema, "GetDeletedSecret"));
+    return toDeletedSecret(
+      await this.#bundle("GET", `/deletedsecrets/${checkName(name)}`, options.signal),
+    );
   }
 
   /**
@@ -330,26 +296,12 @@ export class SecretClient {
    * @param options Whether and how long to wait.
    */
   async recoverDeletedSecret(name: string, options: PollOptions = {}): Promise<SecretProperties> {
-    checkName(name, "secret name");
-    const poll = this.#pollOptions(options);
-    const result = await this.#call({
-      method: "POST",
-      path: `/deletedsecrets/${name}/recover`,
-      signal: options.signal,
-    }, [200]);
-    const recovered = toSecretProperties(
-      await this.#read(result, SecretBundleSchema, "RecoverDeletedSecret"),
-    );
-    if (!poll.wait) return recovered;
-    return await this.#pollUntil(`recovery of secret ${name}`, poll, options, async () => {
-      const check = await this.#call({
-        method: "GET",
-        path: `/secrets/${name}/`,
-        signal: options.signal,
-      }, [200, 403, 404]);
-      await check.response.body?.cancel();
-      return check.response.status === 404 ? undefined : recovered;
-    });
+    const poll = pollOptions(options);
+    const path = `/deletedsecrets/${checkName(name)}/recover`;
+    const recovered = toSecretProperties(await this.#bundle("POST", path, options.signal));
+    return poll.wait
+      ? await this.#poll(`recovery of secret ${name}`, `/secrets/${name}/`, poll, recovered)
+      : recovered;
   }
 
   /**
@@ -359,12 +311,8 @@ export class SecretClient {
    * @param options Cancellation.
    */
   async purgeDeletedSecret(name: string, options: OperationOptions = {}): Promise<void> {
-    checkName(name, "secret name");
-    const result = await this.#call({
-      method: "DELETE",
-      path: `/deletedsecrets/${name}`,
-      signal: options.signal,
-    }, [204, 200]);
+    const path = `/deletedsecrets/${checkName(name)}`;
+    const result = await this.#call("DELETE", path, options.signal, undefined, [204, 200]);
     await result.response.body?.cancel();
   }
 
@@ -376,14 +324,9 @@ export class SecretClient {
    * @param options Cancellation.
    */
   async backupSecret(name: string, options: OperationOptions = {}): Promise<Uint8Array> {
-    checkName(name, "secret name");
-    const result = await this.#call({
-      method: "POST",
-      path: `/secrets/${name}/backup`,
-      signal: options.signal,
-    }, [200]);
-    const { value } = await this.#read(result, BackupSchema, "BackupSecret");
-    return decodeBase64(value);
+    const path = `/secrets/${checkName(name)}/backup`;
+    const result = await this.#call("POST", path, options.signal);
+    return decodeBase64((await readJson(result.response, BackupSchema, path)).value);
   }
 
   /**
@@ -396,16 +339,9 @@ export class SecretClient {
     backup: Uint8Array,
     options: OperationOptions = {},
   ): Promise<SecretProperties> {
-    if (!(backup instanceof Uint8Array) || backup.byteLength === 0) {
-      throw new TypeError("The backup must be a non-empty Uint8Array");
-    }
-    const result = await this.#call({
-      method: "POST",
-      path: "/secrets/restore",
-      body: { value: encodeBase64(backup, true) },
-      signal: options.signal,
-    }, [200]);
-    return toSecretProperties(await this.#read(result, SecretBundleSchema, "RestoreSecret"));
+    need(backup instanceof Uint8Array && backup.length, "backup", "must be a non-empty Uint8Array");
+    const body = { value: encodeBase64(backup, true) };
+    return toSecretProperties(await this.#bundle("POST", "/secrets/restore", options.signal, body));
   }
 
   /**
@@ -432,7 +368,7 @@ export class SecretClient {
    * @param init Method, headers, body and signal, as for `fetch`.
    */
   async fetch(path: string, init: RequestInit = {}): Promise<Response> {
-    if (typeof path !== "string") throw new TypeError("path must be a string");
+    need(typeof path == "string", "path", "must be a string");
     const result = await this.#pipeline.request({
       method: init.method ?? "GET",
       path,
@@ -443,89 +379,93 @@ export class SecretClient {
     return result.response;
   }
 
-  #attributes(options: SetSecretOptions) {
-    if (options.contentType !== undefined && typeof options.contentType !== "string") {
-      throw new TypeError('"contentType" option must be a string');
-    }
-    if (options.enabled !== undefined && typeof options.enabled !== "boolean") {
-      throw new TypeError('"enabled" option must be a boolean');
-    }
-    const attributes = {
-      enabled: options.enabled,
-      nbf: toUnix(options.notBefore, "notBefore"),
-      exp: toUnix(options.expiresOn, "expiresOn"),
-    };
-    const hasAttributes = Object.values(attributes).some((x) => x !== undefined);
-    return {
-      contentType: options.contentType,
-      attributes: hasAttributes ? attributes : undefined,
-      tags: checkTags(options.tags),
-    };
-  }
-
-  #pollOptions(options: PollOptions) {
-    const interval = options.pollIntervalMs ?? 2000;
-    const maxWait = options.maxWaitMs ?? 120_000;
-    if (!Number.isFinite(interval) || interval < 0) {
-      throw new RangeError('"pollIntervalMs" option must be a non-negative number');
-    }
-    if (!(maxWait >= 0)) throw new RangeError('"maxWaitMs" option must be a non-negative number');
-    return { wait: options.waitForCompletion !== false, interval, maxWait };
-  }
-
-  async #pollUntil<T>(
+  /** Polls `path` until it exists (200, or 403: allowed to act, not to read), then `done`. */
+  async #poll<T extends KeyVaultSecret | SecretProperties>(
     what: string,
-    poll: { interval: number; maxWait: number },
-    options: OperationOptions,
-    check: () => Promise<T | undefined>,
+    path: string,
+    poll: { interval: number; maxWait: number; signal?: AbortSignal | undefined },
+    done: T,
   ): Promise<T> {
     const { now, sleep } = this.#pipeline.http;
     const start = now();
     for (;;) {
-      const done = await check();
-      if (done !== undefined) return done;
+      const { response } = await this.#call("GET", path, poll.signal, undefined, [200, 403, 404]);
+      await response.body?.cancel();
+      if (response.status !== 404) return done;
       if (now() - start + poll.interval > poll.maxWait) {
         throw new KvfetchError(
           "ERR_OPERATION_TIMEOUT",
-          `The ${what} did not finish within ${poll.maxWait} ms; Key Vault is still working ` +
-            "on it (raise maxWaitMs, or pass waitForCompletion: false)",
+          `The ${what} did not finish within ${poll.maxWait} ms (Key Vault goes on with it)`,
         );
       }
-      await sleep(poll.interval, options.signal);
+      await sleep(poll.interval, poll.signal);
     }
   }
 
   #list<T>(
     path: string,
-    map: (item: v.InferOutput<typeof SecretBundleSchema>) => T,
+    map: (item: SecretBundle) => T,
     options: OperationOptions,
   ): PagedAsyncIterableIterator<T> {
     const schema = pageSchema(SecretBundleSchema);
     return pagedIterator<T>({
-      firstPageUrl: (maxPageSize) =>
-        this.#pipeline.url(path, { maxresults: checkPageSize(maxPageSize) }),
+      firstPageUrl: (size) => this.#pipeline.url(path, { maxresults: checkPageSize(size) }),
       getPage: async (url) => {
-        const result = await this.#call({ method: "GET", path: url.href, signal: options.signal }, [
-          200,
-        ]);
-        const page = await this.#read(result, schema, `List ${path}`);
+        const result = await this.#call("GET", url.href, options.signal);
+        const page = await readJson(result.response, schema, path);
         return { value: page.value.map(map), nextLink: page.nextLink };
       },
     });
   }
 
   /** Sends through the pipeline; a status outside `expected` becomes a `RestError`. */
-  async #call(request: VaultRequest, expected: number[]): Promise<HttpResult> {
-    const result = await this.#pipeline.request(request);
+  async #call(
+    method: string,
+    path: string,
+    signal: AbortSignal | undefined,
+    body?: unknown,
+    expected = [200],
+  ): Promise<HttpResult> {
+    const result = await this.#pipeline.request({ method, path, body, signal });
     if (!expected.includes(result.response.status)) throw await responseError(result);
     return result;
   }
 
-  #read<const S extends v.GenericSchema>(
-    result: HttpResult,
-    schema: S,
-    operation: string,
-  ): Promise<v.InferOutput<S>> {
-    return readJson(result.response, schema, `The ${operation} response`);
+  async #bundle(
+    method: string,
+    path: string,
+    signal: AbortSignal | undefined,
+    body?: unknown,
+  ): Promise<SecretBundle> {
+    const result = await this.#call(method, path, signal, body);
+    return await readJson(result.response, SecretBundleSchema, `${method} ${path}`);
   }
+}
+
+/** The metadata part of a set or update request body. */
+function attributes(options: SetSecretOptions) {
+  const { contentType, enabled } = options;
+  need(
+    contentType === undefined || typeof contentType == "string",
+    "contentType",
+    "must be a string",
+  );
+  need(enabled === undefined || typeof enabled == "boolean", "enabled", "must be a boolean");
+  const attributes = {
+    enabled,
+    nbf: toUnix(options.notBefore, "notBefore"),
+    exp: toUnix(options.expiresOn, "expiresOn"),
+  };
+  return {
+    contentType,
+    attributes: Object.values(attributes).some((x) => x !== undefined) ? attributes : undefined,
+    tags: checkTags(options.tags),
+  };
+}
+
+function pollOptions(options: PollOptions) {
+  const { pollIntervalMs: interval = 2000, maxWaitMs: maxWait = 120_000 } = options;
+  need(interval >= 0 && interval < Infinity, "pollIntervalMs", "must be >= 0", RangeError);
+  need(maxWait >= 0, "maxWaitMs", "must be >= 0", RangeError);
+  return { wait: options.waitForCompletion !== false, interval, maxWait, signal: options.signal };
 }

@@ -121,7 +121,7 @@ test("a pre-seeded scope must belong to the vault host", () => {
       new SecretClient(vault(), recordingCredential(), {
         challenge: { tenantId: TENANT, scope: "https://management.azure.com/.default" },
       }),
-    /does not belong to the vault host/,
+    /"challenge" must be \{ tenantId, scope \} with a scope of the vault's own resource/,
   );
   assert.throws(
     () =>
