@@ -30,13 +30,7 @@ import {
 } from "./_matrix.ts";
 
 /** Tests that cannot run on Node 20, by exact name, with the reason. */
-export const NODE_EXCLUSIONS: Exclusions = {
-  "ManagedIdentityCredential off Azure fails with CredentialUnavailableError within the probe timeout":
-    "the test counts TCP connections to a silent port, and Node 20's fetch (undici 6) opens a " +
-    "spare connection to the origin as soon as an in-flight request is aborted, before any new " +
-    "request (it carries no request): the third probe sees 3 connections where Deno and Bun " +
-    "see 2. Not a kvfetch behaviour; the test itself would have to count requests instead.",
-};
+export const NODE_EXCLUSIONS: Exclusions = {};
 
 /** Counts from a `node --test` TAP report. */
 interface NodeCounts {

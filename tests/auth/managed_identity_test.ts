@@ -117,7 +117,8 @@ async function silentServer(): Promise<
   const sockets = new Set<net.Socket>();
   let connections = 0;
   const server = net.createServer((socket) => {
-    connections++;
+    // Count requests, not sockets: Node's fetch may open a spare connection that carries none.
+    socket.once("data", () => connections++);
     sockets.add(socket);
     socket.on("error", () => {});
     socket.on("close", () => sockets.delete(socket));
