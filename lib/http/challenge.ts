@@ -15,56 +15,27 @@ export interface AuthChallenge {
   params: Record<string, string>;
 }
 
-const TCHAR = /[!#$%&'*+\-.^_`|~0-9A-Za-z]/;
+/** A token, then optionally `=` and a quoted string (with `\` escapes) or a bare value. */
+const ITEM = /([!#$%&'*+\-.^_`|~\w]+)(?:[ \t]*=[ \t]*(?:"((?:[^"\\]|\\[^])*)"?|([^\s,]*)))?/g;
 
 /**
  * Parses a `WWW-Authenticate` header into its challenges. Tolerant: it never throws, skips
  * what it cannot read, accepts quoted values with commas and escaped quotes, unquoted URL
- * values, and several challenges in one header (`Bearer a="1", Basic realm="x"`).
+ * values, and several challenges in one header (`Bearer a="1", Basic realm="x"`): a token
+ * without `=` starts a challenge, a `name=value` pair belongs to the challenge before it.
  */
 export function parseWwwAuthenticate(header: string): AuthChallenge[] {
-  const s = String(header);
   const out: AuthChallenge[] = [];
-  let current: AuthChallenge | undefined;
-  let i = 0;
-  const skip = (re: RegExp) => {
-    while (i < s.length && re.test(s[i]!)) i++;
-  };
-  while (i < s.length) {
-    skip(/[\s,]/);
-    const start = i;
-    while (i < s.length && TCHAR.test(s[i]!)) i++;
-    const token = s.slice(start, i);
-    if (!token) {
-      i++; // a character that starts nothing: skip it
-      continue;
-    }
-    const afterToken = i;
-    skip(/[ \t]/);
-    if (s[i] !== "=") {
-      i = afterToken;
-      current = { scheme: token, params: Object.create(null) };
-      out.push(current);
-      continue;
-    }
-    i++; // "="
-    skip(/[ \t]/);
-    let value = "";
-    if (s[i] === '"') {
-      i++;
-      while (i < s.length && s[i] !== '"') {
-        if (s[i] === "\\" && i + 1 < s.length) i++;
-        value += s[i];
-        i++;
-      }
-      i++; // closing quote (or past the end)
+  for (const [item, token, quoted, bare] of String(header).matchAll(ITEM)) {
+    if (!item.includes("=")) {
+      out.push({ scheme: token!, params: Object.create(null) });
     } else {
-      const valueStart = i;
-      while (i < s.length && !/[\s,]/.test(s[i]!)) i++;
-      value = s.slice(valueStart, i);
+      const params = out.at(-1)?.params;
+      const name = token!.toLowerCase();
+      if (params && !(name in params)) {
+        params[name] = quoted?.replace(/\\([^])/g, "$1") ?? bare ?? "";
+      }
     }
-    const name = token.toLowerCase();
-    if (current && !(name in current.params)) current.params[name] = value;
   }
   return out;
 }
