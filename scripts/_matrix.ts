@@ -698,3 +698,26 @@ export async function nodeImports(b: Bundle): Promise<string[]> {
   }
   return [...found].sort();
 }
+
+/**
+ * The shared first steps of the Node and Bun legs: install the pinned test dependencies, then
+ * compile the suite (against the built package given by `--package`, if any) and mark the
+ * runtime's exclusions.
+ */
+export async function prepareSuite(
+  runtime: "node" | "bun",
+  exclusions: Exclusions,
+): Promise<CompiledSuite> {
+  const packageDir = packageFlag();
+  let done = step("install tools and test dependencies");
+  await ensureDeps();
+  done();
+  done = step(
+    `compile tests/** ${packageDir ? `(library from ${packageDir})` : "with the library"}`,
+  );
+  const suite = compileSuite({ outDir: `${OUT}/${runtime}`, packageDir });
+  applyExclusions(suite, runtime, exclusions);
+  console.log(`   ${suite.testFiles.length} test files; library: ${suite.library}`);
+  done();
+  return suite;
+}

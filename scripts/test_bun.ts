@@ -13,19 +13,7 @@
  *
  * @module
  */
-import {
-  applyExclusions,
-  bin,
-  compileSuite,
-  ensureDeps,
-  type Exclusions,
-  loopbackOnly,
-  OUT,
-  packageFlag,
-  run,
-  script,
-  step,
-} from "./_matrix.ts";
+import { bin, type Exclusions, loopbackOnly, prepareSuite, run, script, step } from "./_matrix.ts";
 
 /** Tests Bun cannot run, by exact name, with the reason. None at the moment. */
 export const BUN_EXCLUSIONS: Exclusions = {};
@@ -37,22 +25,11 @@ export const BUN_EXCLUSIONS: Exclusions = {};
 const PER_TEST_TIMEOUT_MS = 60_000;
 
 await script("test_bun", async () => {
-  const packageDir = packageFlag();
-  let done = step("install tools and test dependencies");
-  await ensureDeps();
-  done();
-
-  done = step(
-    `compile tests/** ${packageDir ? `(library from ${packageDir})` : "with the library"}`,
-  );
-  const suite = compileSuite({ outDir: `${OUT}/bun`, packageDir });
-  applyExclusions(suite, "bun", BUN_EXCLUSIONS);
-  console.log(`   ${suite.testFiles.length} test files; library: ${suite.library}`);
-  done();
+  const suite = await prepareSuite("bun", BUN_EXCLUSIONS);
 
   const bun = bin("bun");
   const version = (await run(bun, ["--version"])).stdout.trim();
-  done = step(`bun test (bun ${version})`);
+  const done = step(`bun test (bun ${version})`);
   const [cmd, args] = await loopbackOnly(bun, [
     "test",
     `--timeout=${PER_TEST_TIMEOUT_MS}`,

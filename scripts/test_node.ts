@@ -15,14 +15,11 @@
  * @module
  */
 import {
-  applyExclusions,
-  compileSuite,
-  ensureDeps,
   type Exclusions,
   has,
   loopbackOnly,
   OUT,
-  packageFlag,
+  prepareSuite,
   run,
   script,
   step,
@@ -66,21 +63,10 @@ await script("test_node", async () => {
     await updateLock();
     return true;
   }
-  const packageDir = packageFlag();
-  let done = step("install tools and test dependencies");
-  await ensureDeps();
-  done();
-
-  done = step(
-    `compile tests/** ${packageDir ? `(library from ${packageDir})` : "with the library"}`,
-  );
-  const suite = compileSuite({ outDir: `${OUT}/node`, packageDir });
-  applyExclusions(suite, "node", NODE_EXCLUSIONS);
-  console.log(`   ${suite.testFiles.length} test files; library: ${suite.library}`);
-  done();
+  const suite = await prepareSuite("node", NODE_EXCLUSIONS);
 
   const version = (await run("node", ["--version"])).stdout.trim();
-  done = step(`node --test (${version})`);
+  const done = step(`node --test (${version})`);
   const tapFile = `${OUT}/node/report.tap`;
   const [cmd, args] = await loopbackOnly("node", [
     "--test",

@@ -187,7 +187,7 @@ function needReader(
   if (typeof readFile !== "function") {
     throw new TypeError(
       `credentialFromEnv(): ${variable} is set, so pass a "readFile" option ` +
-        "(e.g. Deno.readTextFile); kvfetch never reads files itself",
+        "(on Deno, readTextFile); kvfetch never reads files itself",
     );
   }
   return readFile;
