@@ -29,6 +29,9 @@ import type { VaultClientOptions } from "./options.ts";
 /** The challenge learned per vault origin, shared by every client in the process. */
 const challenges = new Map<string, KeyVaultChallenge>();
 
+/** The probe in flight per vault origin: concurrent first requests wait for it. */
+const probing = new Map<string, Promise<KeyVaultChallenge | undefined>>();
+
 /** Forgets every learned challenge. For tests. */
 export function clearChallengeCache(): void {
   challenges.clear();
@@ -146,16 +149,31 @@ export class VaultPipeline {
       headers.set("x-ms-client-request-id", crypto.randomUUID());
     }
     const http = { ...this.http, signal };
+    // Another request may be learning this vault's challenge right now: share its answer.
+    // (No await unless one is in flight: the check and the claim below must be one step.)
     let challenge = challenges.get(this.vaultUrl);
+    const inFlight = challenge ? undefined : probing.get(this.vaultUrl);
+    if (inFlight) challenge = await inFlight;
     if (!challenge) {
-      // Token-less and body-less: nothing secret goes out before the vault has challenged.
-      const probe = await send({ method, url, headers }, http);
-      if (probe.response.status !== 401) {
-        if (request.body === undefined && !request.rawBody) return probe;
-        throw invalid(`${this.vaultUrl} did not challenge (status ${probe.response.status})`);
+      let settle!: (learned: KeyVaultChallenge | undefined) => void;
+      const mine = new Promise<KeyVaultChallenge | undefined>((resolve) => (settle = resolve));
+      probing.set(this.vaultUrl, mine);
+      try {
+        // Token-less and body-less: nothing secret goes out before the vault has challenged.
+        const probe = await send({ method, url, headers }, http);
+        if (probe.response.status !== 401) {
+          if (request.body === undefined && !request.rawBody) return probe;
+          throw invalid(`${this.vaultUrl} did not challenge (status ${probe.response.status})`);
+        }
+        challenge = this.#learn(probe);
+      } finally {
+        // On failure the waiters get undefined and probe for themselves.
+        if (probing.get(this.vaultUrl) === mine) probing.delete(this.vaultUrl);
+        settle(challenge);
       }
-      challenge = this.#learn(probe);
     }
+    // Verified on every use: the cached challenge may come from a client that does not verify.
+    this.#verifyResource(challenge.resource);
     let body = request.rawBody ?? null;
     if (request.body !== undefined) {
       body = JSON.stringify(request.body);
@@ -196,6 +214,14 @@ export class VaultPipeline {
     const info = readKeyVaultChallenge(result.response.headers.get("www-authenticate"));
     if (!info) throw invalid(`${this.vaultUrl} answered 401 without a Bearer challenge`);
     const resource = info.resource ?? new URL(info.scope).origin;
+    this.#verifyResource(resource);
+    const challenge = { ...info, resource };
+    challenges.set(this.vaultUrl, challenge);
+    return challenge;
+  }
+
+  /** Throws ERR_CHALLENGE_RESOURCE_MISMATCH unless the resource belongs to this vault's host. */
+  #verifyResource(resource: string): void {
     if (!this.#belongs(resource)) {
       throw new KvfetchError(
         "ERR_CHALLENGE_RESOURCE_MISMATCH",
@@ -203,9 +229,6 @@ export class VaultPipeline {
           "token was requested (see https://aka.ms/azsdk/blog/vault-uri)",
       );
     }
-    const challenge = { ...info, resource };
-    challenges.set(this.vaultUrl, challenge);
-    return challenge;
   }
 }
 

@@ -330,3 +330,39 @@ test("client.fetch() stays on the vault's origin and adds the api-version", asyn
   }
   assert.ok(fetch.calls.every((call) => new URL(call.url).origin === url));
 });
+
+test("a challenge cached without verification is verified again by a client that verifies", async () => {
+  const url = vault();
+  const foreign =
+    `Bearer authorization="https://login.microsoftonline.com/${TENANT}", resource="https://other.example"`;
+  const fetch = scriptedFetch((req) =>
+    req.headers.get("authorization") ? json(200, bundle(url, "db")) : unauthorized(foreign)
+  );
+  const lax = client(url, fetch, { disableChallengeResourceVerification: true });
+  await lax.client.getSecret("db");
+  const strict = client(url, fetch);
+  await assert.rejects(
+    strict.client.getSecret("db"),
+    (e: unknown) => e instanceof KvfetchError && e.code === "ERR_CHALLENGE_RESOURCE_MISMATCH",
+  );
+  assert.equal(strict.credential.calls.length, 0, "no token for the foreign resource");
+});
+
+test("concurrent first requests to a vault share one challenge round trip", async () => {
+  const url = vault();
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const fetch = scriptedFetch(async (req) => {
+    if (req.headers.get("authorization")) return json(200, bundle(url, "db"));
+    await gate;
+    return unauthorized();
+  });
+  const { client: c } = client(url, fetch);
+  const pending = Array.from({ length: 5 }, () => c.getSecret("db"));
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  release();
+  await Promise.all(pending);
+  const probes = fetch.calls.filter((call) => !call.headers.get("authorization"));
+  assert.equal(probes.length, 1, "one 401, not one per concurrent call");
+  assert.equal(fetch.calls.length, 6);
+});
