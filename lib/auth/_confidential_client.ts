@@ -40,7 +40,7 @@ export function checkScopes(scopes: unknown): string[] {
  * The `claims` parameter: the challenge's claims, plus the `cp1` client capability
  * (`access_token.xms_cc`) when CAE is enabled. Undefined when there is nothing to send.
  */
-export function claimsParameter(
+function claimsParameter(
   claims: string | undefined,
   enableCae: boolean,
 ): string | undefined {

@@ -17,7 +17,7 @@ import {
 import { decodeBase64, encodeBase64 } from "../http/_base64.ts";
 
 /** One PEM block. */
-export interface PemBlock {
+interface PemBlock {
   label: string;
   headers: string;
   der: Uint8Array<ArrayBuffer>;
@@ -40,7 +40,7 @@ export interface CertificatePem {
 const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
 
 /** Splits PEM text into its blocks. */
-export function parsePemBlocks(text: string): PemBlock[] {
+function parsePemBlocks(text: string): PemBlock[] {
   const blocks: PemBlock[] = [];
   for (const match of text.matchAll(BLOCK)) {
     const label = match[1]!;

@@ -93,7 +93,7 @@ function start(entry: Entry, request: CacheRequest): Promise<AccessToken> {
 }
 
 /** When to refresh a token obtained at `obtainedAt`. */
-export function refreshTime(token: AccessToken, obtainedAt: number): number {
+function refreshTime(token: AccessToken, obtainedAt: number): number {
   if (token.refreshAfterTimestamp !== undefined) return token.refreshAfterTimestamp;
   const lifetime = token.expiresOnTimestamp - obtainedAt;
   return lifetime > LONG_LIVED_MS

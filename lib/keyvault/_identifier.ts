@@ -2,7 +2,6 @@
 export interface ParsedIdentifier {
   sourceId: string;
   vaultUrl: string;
-  collection: string;
   name: string;
   version: string | undefined;
 }
@@ -32,7 +31,6 @@ export function parseIdentifier(
   return {
     sourceId: id,
     vaultUrl: url.origin,
-    collection: collection.toLowerCase(),
     name: decodeURIComponent(name),
     version: version ? decodeURIComponent(version) : undefined,
   };
