@@ -27,6 +27,7 @@ export type { ValidationIssue } from "./lib/http/json.ts";
 export type { FetchLike, HttpOptions, HttpRequest, HttpResult } from "./lib/http/send.ts";
 export type { RetryOptions } from "./lib/http/retry.ts";
 export type { Page, PagedAsyncIterableIterator, PageSettings } from "./lib/http/paging.ts";
+export { clearCaches } from "./lib/http/caches.ts";
 
 export {
   AuthenticationError,
@@ -75,6 +76,7 @@ export type {
   GetSecretOptions,
   KeyVaultSecret,
   KeyVaultSecretIdentifier,
+  ListOptions,
   OperationOptions,
   PollOptions,
   SecretClientOptions,

@@ -36,6 +36,9 @@ export function checkScopes(scopes: unknown): string[] {
   return list as string[];
 }
 
+/** The `claims` parameter of a CAE-capable request without a challenge: the same every time. */
+const CP1 = JSON.stringify({ access_token: { xms_cc: { values: ["cp1"] } } });
+
 /**
  * The `claims` parameter: the challenge's claims, plus the `cp1` client capability
  * (`access_token.xms_cc`) when CAE is enabled. Undefined when there is nothing to send.
@@ -44,10 +47,10 @@ function claimsParameter(
   claims: string | undefined,
   enableCae: boolean,
 ): string | undefined {
-  if (!claims && !enableCae) return undefined;
+  if (!claims) return enableCae ? CP1 : undefined;
   let parsed: { access_token?: Record<string, unknown> } | undefined;
   try {
-    parsed = JSON.parse(claims || "{}");
+    parsed = JSON.parse(claims);
   } catch {
     // reported below
   }
@@ -66,6 +69,8 @@ export class ConfidentialClient {
   readonly #proof: () => Promise<string>;
   readonly #http: ResolvedHttpOptions;
   readonly #allowedTenants: string[];
+  /** Cache keys already built, by tenant, scopes and CAE: the same call builds nothing twice. */
+  readonly #keys = new Map<string, string>();
 
   constructor(
     kind: string,
@@ -111,20 +116,27 @@ export class ConfidentialClient {
     const list = checkScopes(scopes);
     const tenantId = this.tenantFor(options.tenantId);
     const enableCae = options.enableCae === true;
+    const memo = `${tenantId} ${enableCae} ${list.join(" ")}`;
+    let key = this.#keys.get(memo);
+    if (key === undefined) {
+      key = cacheKey({
+        kind: this.#kind,
+        authority: this.authorityHost,
+        tenantId,
+        clientId: this.clientId,
+        scopes: list,
+        cae: enableCae,
+        proof: await this.#proof(),
+        transport: this.#http.fetch,
+      });
+      if (this.#keys.size < 64) this.#keys.set(memo, key);
+    }
     const claims = claimsParameter(options.claims, enableCae);
-    const key = cacheKey({
-      kind: this.#kind,
-      authority: this.authorityHost,
-      tenantId,
-      clientId: this.clientId,
-      scopes: list,
-      cae: enableCae,
-      proof: await this.#proof(),
-    });
     return await cachedToken({
       key,
       now: this.#http.now,
       bypass: !!options.claims || options.forceRefresh === true,
+      claims: options.claims ? claims : undefined,
       signal: options.abortSignal,
       acquire: () => this.#acquire(tenantId, list, claims),
     });

@@ -131,6 +131,7 @@ export class ChallengeCallbackCredential implements TokenCredential {
       }),
       now: this.#now,
       bypass: !!context.claims || options.forceRefresh === true,
+      claims: context.claims,
       signal: options.abortSignal,
       acquire: async () => toAccessToken(await this.#callback(context), this.#now()),
     });

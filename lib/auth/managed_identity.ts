@@ -21,7 +21,8 @@ import { checkId, checkScopes } from "./_confidential_client.ts";
 import { AuthenticationError, CredentialUnavailableError } from "./errors.ts";
 import { redact } from "../http/_redact.ts";
 import { Seconds } from "./_seconds.ts";
-import { cachedToken, cacheKey } from "./token_cache.ts";
+import { cachedToken, cacheKey, fingerprint } from "./token_cache.ts";
+import { TransportCache } from "../http/_caches.ts";
 import type { AccessToken, GetTokenOptions, TokenCredential } from "./types.ts";
 
 const IMDS_ENDPOINT = "http://169.254.169.254/metadata/identity/oauth2/token";
@@ -86,8 +87,11 @@ const MsiError = v.object({
   Message: v.nullish(v.string()),
 });
 
-/** IMDS availability per endpoint, shared by every credential in the process. */
-const probes = new Map<string, { available: boolean; at: number; pending?: Promise<boolean> }>();
+/**
+ * IMDS availability per transport and endpoint, shared by every credential in the process that
+ * sends with the same `fetch` (what a test double says never reaches a real credential).
+ */
+const probes = new TransportCache<{ available: boolean; at: number; pending?: Promise<boolean> }>();
 
 /**
  * Gets tokens for the managed identity of the Azure compute this code runs on. With
@@ -112,7 +116,9 @@ const probes = new Map<string, { available: boolean; at: number; pending?: Promi
 export class ManagedIdentityCredential implements TokenCredential {
   readonly #http: ResolvedHttpOptions;
   readonly #id: { name: "client_id" | "resource_id" | "object_id"; value: string } | undefined;
-  readonly #appService: { endpoint: URL; header: string } | undefined;
+  readonly #appService: { endpoint: URL; header: string; proof: Promise<string> } | undefined;
+  /** Cache keys by scope, built once. */
+  readonly #keys = new Map<string, string>();
   readonly #imds: URL;
   readonly #probeTimeoutMs: number;
 
@@ -144,9 +150,12 @@ export class ManagedIdentityCredential implements TokenCredential {
     const env = options.env ?? {};
     if (typeof env !== "object" || env === null) throw new TypeError('"env" must be an object');
     if (env.IDENTITY_ENDPOINT && env.IDENTITY_HEADER) {
+      const header = env.IDENTITY_HEADER;
       this.#appService = {
         endpoint: parseEndpoint(env.IDENTITY_ENDPOINT, "IDENTITY_ENDPOINT"),
-        header: env.IDENTITY_HEADER,
+        header,
+        // Keyed by the header's hash: a wrong header never gets the right one's token.
+        proof: fingerprint(header),
       };
     }
     const podHost = env.AZURE_POD_IDENTITY_AUTHORITY_HOST;
@@ -180,15 +189,20 @@ export class ManagedIdentityCredential implements TokenCredential {
     }
     const resource = list[0]!.replace(/\/\.default$/, "");
     const endpoint = this.#appService?.endpoint ?? this.#imds;
-    const key = cacheKey({
-      kind: this.#appService ? "app-service" : "imds",
-      authority: endpoint.href,
-      tenantId: "",
-      clientId: this.#id ? `${this.#id.name}=${this.#id.value}` : "system",
-      scopes: list,
-      cae: false,
-      proof: "",
-    });
+    let key = this.#keys.get(list[0]!);
+    if (key === undefined) {
+      key = cacheKey({
+        kind: this.#appService ? "app-service" : "imds",
+        authority: endpoint.href,
+        tenantId: "",
+        clientId: this.#id ? `${this.#id.name}=${this.#id.value}` : "system",
+        scopes: list,
+        cae: false,
+        proof: this.#appService ? await this.#appService.proof : "",
+        transport: this.#http.fetch,
+      });
+      if (this.#keys.size < 64) this.#keys.set(list[0]!, key);
+    }
     return await cachedToken({
       key,
       now: this.#http.now,
@@ -254,7 +268,8 @@ export class ManagedIdentityCredential implements TokenCredential {
   /** The header-less probe: any HTTP answer means IMDS is there. */
   #imdsAvailable(): Promise<boolean> {
     const key = this.#imds.href;
-    const known = probes.get(key);
+    const cache = probes.of(this.#http.fetch);
+    const known = cache.get(key);
     const now = this.#http.now();
     if (known?.pending) return known.pending;
     if (known && (known.available || now - known.at < UNAVAILABLE_TTL_MS)) {
@@ -271,10 +286,10 @@ export class ManagedIdentityCredential implements TokenCredential {
       },
       () => false,
     ).then((available) => {
-      probes.set(key, { available, at: this.#http.now() });
+      cache.set(key, { available, at: this.#http.now() });
       return available;
     });
-    probes.set(key, { available: false, at: now, pending });
+    cache.set(key, { available: false, at: now, pending });
     return pending;
   }
 
@@ -350,9 +365,4 @@ function parseEndpoint(value: string, option: string): URL {
     throw new TypeError(`"${option}" must be an http: or https: URL`);
   }
   return url;
-}
-
-/** Forgets what IMDS probes found. For tests. */
-export function clearImdsProbes(): void {
-  probes.clear();
 }

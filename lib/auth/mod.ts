@@ -22,6 +22,7 @@
  * @module
  */
 
+export { clearCaches } from "../http/caches.ts";
 export { ChainedTokenCredential } from "./chained.ts";
 export { ChallengeCallbackCredential } from "./challenge_callback.ts";
 export type { ChallengeCallback, ChallengeContext } from "./challenge_callback.ts";

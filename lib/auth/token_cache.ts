@@ -11,12 +11,15 @@
  * - An expired token is never returned.
  * - A request with claims (a CAE challenge) or `forceRefresh` never reads the cache; its
  *   token replaces the cached one, since the old one is the token the service just refused.
+ *   Such requests are single-flight too: concurrent ones for the same key and claims share
+ *   one token request (any request in flight for the key, when there are no claims).
  *
  * @module
  */
 
 import type { AccessToken } from "./types.ts";
-import { throwIfAborted } from "../http/_abort.ts";
+import { throwIfAborted, waitFor } from "../http/_abort.ts";
+import { registerCache } from "../http/_caches.ts";
 
 /** A token is treated as expired this long before its real expiry (clock skew, latency). */
 export const EXPIRY_MARGIN_MS = 10_000;
@@ -24,6 +27,12 @@ export const EXPIRY_MARGIN_MS = 10_000;
 export const REFRESH_RETRY_MS = 30_000;
 /** Tokens living longer than this are refreshed when 5 minutes remain; shorter ones halfway. */
 const LONG_LIVED_MS = 10 * 60_000;
+/**
+ * A token that a forced (claims or `forceRefresh`) request just got is also the answer to the
+ * forced requests that follow within this time: callers refused together share one refresh
+ * even when they arrive after it finished.
+ */
+export const FORCED_REUSE_MS = 5_000;
 /** The most entries the cache keeps; the oldest go first. */
 const MAX_ENTRIES = 1000;
 
@@ -31,10 +40,16 @@ interface Entry {
   token?: AccessToken;
   refreshAt: number;
   inflight?: Promise<AccessToken> | undefined;
+  /** The claims the request in flight asks for. */
+  inflightClaims?: string | undefined;
+  /** When the last forced request finished, and its claims. */
+  forcedAt?: number;
+  forcedClaims?: string | undefined;
   retryAt: number;
 }
 
 const entries = new Map<string, Entry>();
+registerCache(() => entries.clear());
 
 /** What {@link cachedToken} needs to know about one call. */
 export interface CacheRequest {
@@ -46,6 +61,8 @@ export interface CacheRequest {
   now: () => number;
   /** Skip the cache (claims challenge, refused token). */
   bypass?: boolean | undefined;
+  /** The claims asked for: a bypassing request shares only a request with the same claims. */
+  claims?: string | undefined;
   /** Stops this caller's wait; the shared request goes on for the others. */
   signal?: AbortSignal | undefined;
 }
@@ -71,8 +88,15 @@ export function cachedToken(request: CacheRequest): Promise<AccessToken> {
     }
     return Promise.resolve(token);
   }
-  const shared = entry.inflight && !request.bypass ? entry.inflight : start(entry, request);
-  return waitFor(shared, signal);
+  if (
+    request.bypass && token && entry.forcedClaims === request.claims &&
+    now - entry.forcedAt! < FORCED_REUSE_MS && now < token.expiresOnTimestamp - EXPIRY_MARGIN_MS
+  ) {
+    return Promise.resolve(token);
+  }
+  const joinable = entry.inflight &&
+    (!request.bypass || entry.inflightClaims === request.claims);
+  return waitFor(joinable ? entry.inflight! : start(entry, request), signal);
 }
 
 function start(entry: Entry, request: CacheRequest): Promise<AccessToken> {
@@ -82,11 +106,16 @@ function start(entry: Entry, request: CacheRequest): Promise<AccessToken> {
     entry.token = token;
     entry.refreshAt = refreshTime(token, startedAt);
     entry.retryAt = 0;
+    if (request.bypass) {
+      entry.forcedAt = request.now();
+      entry.forcedClaims = request.claims;
+    } else entry.forcedAt = -Infinity;
     return token;
   })();
   entry.inflight = promise;
+  entry.inflightClaims = request.claims;
   const clear = () => {
-    if (entry.inflight === promise) entry.inflight = undefined;
+    if (entry.inflight === promise) entry.inflight = entry.inflightClaims = undefined;
   };
   promise.then(clear, clear);
   return promise;
@@ -99,16 +128,6 @@ function refreshTime(token: AccessToken, obtainedAt: number): number {
   return lifetime > LONG_LIVED_MS
     ? token.expiresOnTimestamp - 5 * 60_000
     : obtainedAt + lifetime / 2;
-}
-
-/** Resolves with `promise`, or rejects with `signal.reason` as soon as the signal aborts. */
-function waitFor<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
 }
 
 /** The parts of a cache key. */
@@ -127,6 +146,8 @@ export interface CacheKeyParts {
   cae: boolean;
   /** A fingerprint of the credential's proof (see {@link fingerprint}). */
   proof: string;
+  /** The transport (the credential's `fetch`): what one transport got, another never sees. */
+  transport?: object | undefined;
 }
 
 /** Builds a cache key. Scopes are order-insensitive; ids are case-insensitive. */
@@ -139,6 +160,7 @@ export function cacheKey(parts: CacheKeyParts): string {
     [...parts.scopes].sort(),
     parts.cae,
     parts.proof,
+    parts.transport ? objectId(parts.transport) : "",
   ]);
 }
 

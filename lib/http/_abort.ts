@@ -8,3 +8,18 @@ export function throwIfAborted(signal: { aborted: boolean; reason?: unknown } | 
     throw signal.reason ?? new DOMException("This operation was aborted", "AbortError");
   }
 }
+
+/**
+ * Resolves with `promise`, or rejects with `signal.reason` as soon as the signal aborts: one
+ * caller stops waiting for shared work (a token request, a challenge probe) that goes on for
+ * the others.
+ */
+export function waitFor<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}

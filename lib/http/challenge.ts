@@ -46,9 +46,9 @@ export interface KeyVaultChallengeInfo {
   authority: string;
   /** The tenant: the first path segment of the authority. */
   tenantId: string;
-  /** The resource, when the challenge names one (`resource=`). */
-  resource: string | undefined;
-  /** The scope to ask for: `resource + "/.default"`, else the challenge's `scope`. */
+  /** The resource: the origin of the challenge's `resource` (or of its `scope`). */
+  resource: string;
+  /** The scope to ask for, built from the resource: `resource + "/.default"`. */
   scope: string;
 }
 
@@ -63,11 +63,35 @@ export interface ClaimsChallenge {
 const TENANT = /^[0-9A-Za-z][0-9A-Za-z._-]*$/;
 
 /**
+ * The origin of a challenge's `resource`, or of a `scope` (`<resource>/.default`), or a reason
+ * why it is not usable: not one absolute https URL, with userinfo, a path, query or fragment,
+ * or whitespace (several values).
+ */
+export function resourceOrigin(value: string, isScope = false): string | { refused: string } {
+  const text = isScope ? value.replace(/\/\.default$/, "") : value;
+  let url: URL | undefined;
+  try {
+    if (!/\s/.test(text)) url = new URL(text);
+  } catch {
+    // reported below
+  }
+  if (!url || url.protocol !== "https:") return { refused: "is not one absolute https URL" };
+  if (url.username || url.password) return { refused: "has userinfo" };
+  if (url.pathname.replace(/\/$/, "") || url.search || url.hash || /[?#]/.test(text)) {
+    return { refused: isScope ? "is not <resource>/.default" : "has a path or query" };
+  }
+  return url.origin;
+}
+
+/**
  * Reads the Key Vault challenge from a `WWW-Authenticate` header: the first `Bearer` challenge
  * with an authority (`authorization` or `authorization_uri`) whose first path segment is a
- * tenant, and a resource or scope. `undefined` when there is none.
+ * tenant, and a resource or scope. `undefined` when there is none; `{ refused }` when its
+ * resource or scope cannot be used (the reason, for the error message).
  */
-export function readKeyVaultChallenge(header: string | null): KeyVaultChallengeInfo | undefined {
+export function readKeyVaultChallenge(
+  header: string | null,
+): KeyVaultChallengeInfo | { refused: string } | undefined {
   if (!header) return undefined;
   for (const challenge of parseWwwAuthenticate(header)) {
     if (challenge.scheme.toLowerCase() !== "bearer") continue;
@@ -79,11 +103,13 @@ export function readKeyVaultChallenge(header: string | null): KeyVaultChallengeI
     } catch {
       tenantId = undefined;
     }
-    const resource = p.resource || undefined;
-    const scope = resource ? `${resource.replace(/\/+$/, "")}/.default` : p.scope;
-    if (authority && tenantId && TENANT.test(tenantId) && scope) {
-      return { authority, tenantId, resource, scope };
+    const named = p.resource || p.scope;
+    if (!authority || !tenantId || !TENANT.test(tenantId) || !named) continue;
+    const resource = resourceOrigin(named, !p.resource);
+    if (typeof resource != "string") {
+      return { refused: `its ${p.resource ? "resource" : "scope"} ${resource.refused}` };
     }
+    return { authority, tenantId, resource, scope: `${resource}/.default` };
   }
   return undefined;
 }

@@ -31,6 +31,10 @@ import { stripQuery } from "./_url.ts";
  * | `ERR_CHALLENGE_INVALID` | a vault answered 401 without a usable `WWW-Authenticate` challenge (or did not challenge a request that carried a body) |
  * | `ERR_CHALLENGE_RESOURCE_MISMATCH` | a vault's challenge names a resource its host does not belong to; no token was requested |
  * | `ERR_OPERATION_TIMEOUT` | a long-running operation (delete, recover, purge) did not finish within the wait allowed |
+ * | `ERR_RESPONSE_TOO_LARGE` | a response body is larger than the `maxResponseBytes` option; it was not read |
+ * | `ERR_PAGING_LOOP` | a listing's `nextLink` points at a page it already followed; nothing more was sent |
+ * | `ERR_PAGE_LIMIT` | a listing has more pages than its `maxPages` bound |
+ * | `ERR_INVALID_TOKEN` | a credential returned an access token that cannot be sent in a header; the token is not shown |
  *
  * @example Branching on a code
  * ```ts
@@ -64,7 +68,11 @@ export type KvfetchErrorCode =
   | "ERR_INVALID_CERTIFICATE"
   | "ERR_CHALLENGE_INVALID"
   | "ERR_CHALLENGE_RESOURCE_MISMATCH"
-  | "ERR_OPERATION_TIMEOUT";
+  | "ERR_OPERATION_TIMEOUT"
+  | "ERR_RESPONSE_TOO_LARGE"
+  | "ERR_PAGING_LOOP"
+  | "ERR_PAGE_LIMIT"
+  | "ERR_INVALID_TOKEN";
 
 /**
  * The base class of every error kvfetch raises about the outside world.

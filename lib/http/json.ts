@@ -6,6 +6,7 @@
 
 import * as v from "valibot";
 import { KvfetchError } from "./errors.ts";
+import { type HttpResult, resultHead, resultText } from "./send.ts";
 
 /**
  * One reason a response body did not match its schema, without the offending value: bodies
@@ -80,16 +81,18 @@ export class ResponseBodyError extends KvfetchError {
 }
 
 /**
- * Reads `response` as JSON and validates it with `schema`, returning the schema's output.
+ * Reads a result's body as JSON and validates it with `schema`, returning the schema's output.
  *
  * @param what Names the body in messages, e.g. `"GET /secrets/x response"`.
  */
 export async function readJson<const S extends v.GenericSchema>(
-  response: Response,
+  from: Response | HttpResult,
   schema: S,
   what: string,
 ): Promise<v.InferOutput<S>> {
-  const text = await response.text();
+  const isResponse = from instanceof Response;
+  const text = await (isResponse ? from.text() : resultText(from));
+  const response = isResponse ? from : resultHead(from);
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -145,9 +148,9 @@ function typeName(value: unknown): string {
  * Reads a body as JSON, or `undefined` when it is empty or not JSON: for error responses,
  * whose bodies are read for whatever details they may hold.
  */
-export async function tryReadJson(response: Response): Promise<unknown> {
+export async function tryReadJson(from: Response | HttpResult): Promise<unknown> {
   try {
-    return JSON.parse(await response.text());
+    return JSON.parse(await (from instanceof Response ? from.text() : resultText(from)));
   } catch {
     return undefined;
   }

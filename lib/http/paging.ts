@@ -26,6 +26,12 @@ export interface PageSettings {
    * It must point at the same origin as the listing.
    */
   continuationToken?: string;
+  /**
+   * The most pages this listing may fetch; one more fails with `ERR_PAGE_LIMIT` (after the
+   * pages already yielded). A bound against a service that never stops paging.
+   * @default 10000
+   */
+  maxPages?: number;
 }
 
 /**
@@ -95,19 +101,46 @@ export interface PagedSource<T> {
  * Builds a {@link PagedAsyncIterableIterator} that follows `nextLink` only while it stays on
  * the origin of the first page. Origins are compared normalised, so
  * `https://v.vault.azure.net:443` and `https://v.vault.azure.net` are the same; a link to any
- * other origin (or scheme) raises `ERR_FOREIGN_NEXT_LINK` and nothing is sent to it.
+ * other origin (or scheme) raises `ERR_FOREIGN_NEXT_LINK` and nothing is sent to it. A link
+ * to a page already followed raises `ERR_PAGING_LOOP`; more than `maxPages` pages (the
+ * listing's, else the page settings', else 10,000) raise `ERR_PAGE_LIMIT`.
  */
-export function pagedIterator<T>(source: PagedSource<T>): PagedAsyncIterableIterator<T> {
+export function pagedIterator<T>(
+  source: PagedSource<T>,
+  defaults: { maxPages?: number | undefined } = {},
+): PagedAsyncIterableIterator<T> {
   async function* pages(settings: PageSettings = {}): AsyncIterableIterator<Page<T>> {
-    const { maxPageSize, continuationToken } = settings;
+    const { maxPageSize, continuationToken, maxPages = defaults.maxPages ?? 10_000 } = settings;
     if (maxPageSize !== undefined && (!Number.isInteger(maxPageSize) || maxPageSize < 1)) {
       throw new RangeError('"maxPageSize" option must be a positive integer');
+    }
+    if (!Number.isInteger(maxPages) || maxPages < 1) {
+      throw new RangeError('"maxPages" option must be a positive integer');
     }
     const first = source.firstPageUrl(maxPageSize);
     let url: URL | undefined = continuationToken === undefined
       ? first
       : sameOriginLink(continuationToken, first, first);
+    // Normalised hrefs of every page asked for: a link back to one of them is a loop.
+    const seen = new Set<string>();
     while (url) {
+      const key = new URL(url);
+      key.searchParams.sort();
+      if (seen.has(key.href)) {
+        throw new KvfetchError(
+          "ERR_PAGING_LOOP",
+          `A list response from ${first.origin} points its next page back at a page already ` +
+            `read (after ${seen.size} pages); stopped`,
+        );
+      }
+      if (seen.size >= maxPages) {
+        throw new KvfetchError(
+          "ERR_PAGE_LIMIT",
+          `The listing at ${first.origin} has more than ${maxPages} pages (the "maxPages" ` +
+            "option); stopped",
+        );
+      }
+      seen.add(key.href);
       const page = await source.getPage(url);
       // The page itself came from the right origin: deliver it, then refuse a foreign link.
       let next: URL | undefined;

@@ -1,6 +1,6 @@
 /**
- * `send()`: one logical HTTP request, with retries, a per-try timeout, cancellation and a
- * client request id. Every kvfetch client sends through it.
+ * `send()`: one logical HTTP request, with retries, a per-try timeout, a cap on the response
+ * size, cancellation and a client request id. Every kvfetch client sends through it.
  *
  * @module
  */
@@ -53,7 +53,9 @@ export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
  */
 export interface HttpOptions {
   /**
-   * The `fetch` to send requests with.
+   * The `fetch` to send requests with. Process-wide caches (learned challenges, managed
+   * identity availability, tokens) are kept per `fetch`, so a test double never affects a
+   * client that uses another one.
    * @default globalThis.fetch
    */
   fetch?: FetchLike;
@@ -63,11 +65,18 @@ export interface HttpOptions {
   retry?: RetryOptions;
   /**
    * How long one try may take, from sending the request to reading the last byte of the
-   * response, in milliseconds. A try that runs out is retried like a network failure.
-   * `Infinity` turns the timeout off.
+   * response, in milliseconds, even when the `fetch` ignores its signal. A try that runs out
+   * is retried like a network failure. `Infinity` turns the timeout off.
    * @default 30000
    */
   timeoutMs?: number;
+  /**
+   * The largest response body kvfetch reads, in bytes. A larger one stops the read and fails
+   * with `ERR_RESPONSE_TOO_LARGE` (not retried). The default is far above Key Vault's largest
+   * real response (a backup of a key or secret with many versions).
+   * @default 16777216 (16 MiB)
+   */
+  maxResponseBytes?: number;
   /**
    * The clock, in milliseconds since the epoch (used for HTTP-date `Retry-After` values and
    * token lifetimes).
@@ -87,6 +96,7 @@ export interface ResolvedHttpOptions {
   signal: AbortSignal | undefined;
   retry: ResolvedRetryOptions;
   timeoutMs: number;
+  maxResponseBytes: number;
   now: () => number;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
@@ -143,96 +153,180 @@ export interface HttpResult {
   url: string;
 }
 
+/** One shared default, so that clients on the global `fetch` share their caches. */
+const globalFetch: FetchLike = (url, init) => globalThis.fetch(url, init);
+
 /**
  * Applies defaults to {@link HttpOptions} and checks them, so that a client can refuse bad
  * options at construction time rather than on its first request.
  */
 export function resolveHttpOptions(options: HttpOptions = {}): ResolvedHttpOptions {
   need(typeof options == "object" && options, "options", "must be an object");
-  const { signal, timeoutMs = 30_000, now = Date.now, sleep = abortableSleep } = options;
-  // Called unbound, some runtimes throw "Illegal invocation".
-  const fetch = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
+  const {
+    signal,
+    timeoutMs = 30_000,
+    maxResponseBytes = 16 * 1024 * 1024,
+    now = Date.now,
+    sleep = abortableSleep,
+    // Called unbound, some runtimes throw "Illegal invocation".
+    fetch = globalFetch,
+  } = options;
   need(isFunction(fetch), "fetch", "must be a function");
+  checkSignal(signal);
+  need(typeof timeoutMs == "number" && timeoutMs > 0, "timeoutMs", "must be > 0", RangeError);
+  need(
+    Number.isSafeInteger(maxResponseBytes) && maxResponseBytes > 0,
+    "maxResponseBytes",
+    "must be a positive integer",
+    RangeError,
+  );
+  need(isFunction(now), "now", "must be a function");
+  need(isFunction(sleep), "sleep", "must be a function");
+  const retry = resolveRetryOptions(options.retry);
+  return { fetch, signal, retry, timeoutMs, maxResponseBytes, now, sleep };
+}
+
+/** Throws a TypeError unless `signal` is undefined or an `AbortSignal`. */
+export function checkSignal(signal: unknown): void {
   need(
     signal === undefined ||
-      (typeof signal?.aborted == "boolean" && isFunction(signal.addEventListener)),
+      (typeof (signal as AbortSignal)?.aborted == "boolean" &&
+        isFunction((signal as AbortSignal).addEventListener)),
     "signal",
     "must be an AbortSignal",
   );
-  need(typeof timeoutMs == "number" && timeoutMs > 0, "timeoutMs", "must be > 0", RangeError);
-  need(isFunction(now), "now", "must be a function");
-  need(isFunction(sleep), "sleep", "must be a function");
-  return { fetch, signal, retry: resolveRetryOptions(options.retry), timeoutMs, now, sleep };
 }
 
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
 
+/** The result of {@link send}: the body is kept as bytes; `response` is built when asked for. */
+class BufferedResult implements HttpResult {
+  #raw: Response;
+  #bytes: Uint8Array<ArrayBuffer> | null;
+  #response: Response | undefined;
+  constructor(
+    raw: Response,
+    bytes: Uint8Array<ArrayBuffer> | null,
+    readonly attempts: number,
+    readonly clientRequestId: string,
+    readonly method: string,
+    readonly url: string,
+  ) {
+    this.#raw = raw;
+    this.#bytes = bytes;
+  }
+  get response(): Response {
+    if (!this.#response) {
+      const raw = this.#raw;
+      const bytes = this.#bytes?.byteLength ? this.#bytes : null;
+      this.#response = new Response(bytes, { status: raw.status, statusText: raw.statusText });
+      // The original headers, not a copy: guards stay as the runtime set them.
+      Object.defineProperties(this.#response, {
+        headers: { value: raw.headers },
+        url: { value: raw.url || this.url },
+      });
+    }
+    return this.#response;
+  }
+  /** The status, without building the response. */
+  get status(): number {
+    return this.#raw.status;
+  }
+  /** The headers, without building the response. */
+  get headers(): Headers {
+    return this.#raw.headers;
+  }
+  /** The body as text. */
+  text(): string {
+    return this.#bytes ? decoder.decode(this.#bytes) : "";
+  }
+}
+
+const decoder = new TextDecoder();
+
+/** The body of a result as text: the buffered bytes of {@link send}, else the response's. */
+export function resultText(result: HttpResult): Promise<string> {
+  return result instanceof BufferedResult ? Promise.resolve(result.text()) : result.response.text();
+}
+
+/** A result's status and headers, without building a buffered `Response`. */
+export function resultHead(result: HttpResult): { status: number; headers: Headers } {
+  return result instanceof BufferedResult ? result : result.response;
+}
+
 /**
  * Sends one logical request: retries 408, 429, 500, 502, 503, 504 and network failures,
- * honours `Retry-After`, bounds each try with a timeout, never follows redirects and tags
- * every try with the same `x-ms-client-request-id`.
+ * honours `Retry-After`, bounds each try with a timeout and the response with a size cap,
+ * never follows redirects and tags every try with the same `x-ms-client-request-id`.
  *
  * Resolves with the final response whatever its status, so that the caller decides what a
  * 401 or a 404 means; {@link responseError} turns an unexpected one into a `RestError`.
- * Rejects with a `KvfetchError` (`ERR_NETWORK`, `ERR_TIMEOUT`, or `ERR_HTTP_STATUS` for a
- * redirect), or with `signal.reason` when the caller aborts.
+ * Rejects with a `KvfetchError` (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_RESPONSE_TOO_LARGE`, or
+ * `ERR_HTTP_STATUS` for a redirect), or with `signal.reason` when the caller aborts.
  */
-export async function send(
+export function send(request: HttpRequest, options: HttpOptions = {}): Promise<HttpResult> {
+  try {
+    return sendResolved(request, resolveHttpOptions(options));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** {@link send} with options already resolved (and so not checked again). */
+export async function sendResolved(
   request: HttpRequest,
-  options: HttpOptions = {},
+  opts: ResolvedHttpOptions,
 ): Promise<HttpResult> {
-  // Idempotent: resolving resolved options changes nothing.
-  const opts = resolveHttpOptions(options);
   const { signal } = opts;
   const method = request.method.toUpperCase();
   const url = String(request.url);
-  const label = `${method} ${stripQuery(url)}`;
 
   if (request.body != null && (method === "GET" || method === "HEAD")) {
     throw new TypeError(`A ${method} request cannot have a body`);
   }
   throwIfAborted(signal);
 
-  const headers = new Headers(request.headers);
+  const headers = plainHeaders(request.headers);
   const body = await bufferBody(request.body);
-  if (body?.contentType && !headers.has("content-type")) {
-    headers.set("content-type", body.contentType);
-  }
-  const clientRequestId = headers.get("x-ms-client-request-id") ?? crypto.randomUUID();
-  headers.set("x-ms-client-request-id", clientRequestId);
+  if (body?.type && !headers["content-type"]) headers["content-type"] = body.type;
+  const clientRequestId = headers["x-ms-client-request-id"] ??= crypto.randomUUID();
 
   for (let attempt = 1;; attempt++) {
     throwIfAborted(signal);
-    const outcome = await tryOnce(opts, url, {
-      method,
-      headers,
-      body: body?.bytes ?? null,
-      redirect: "manual",
-    });
     const lastTry = attempt > opts.retry.maxRetries;
+    const outcome = await tryOnce(opts, url, method, headers, body?.data ?? null, !lastTry);
 
-    if (!(outcome instanceof Response)) {
+    if (outcome instanceof Response) {
+      // A retriable status: its body was cancelled, not read.
+      const asked = retryAfterMs(outcome.headers, opts.now());
+      const wait = asked === undefined ? backoffMs(attempt, opts.retry) : asked;
+      await opts.sleep(Math.min(wait, opts.retry.maxRetryDelayMs), signal);
+      continue;
+    }
+    if ("error" in outcome) {
       if (signal?.aborted) throw signal.reason;
       if (lastTry) {
         const tries = attempt > 1 ? ` after ${attempt} attempts` : "";
+        const code = causeCode(outcome.error);
         throw new KvfetchError(
           outcome.timedOut ? "ERR_TIMEOUT" : "ERR_NETWORK",
-          `${label} ${outcome.timedOut ? "timed out" : "failed: network error"}${tries}`,
+          `${method} ${stripQuery(url)} ${
+            outcome.timedOut ? "timed out" : `failed: network error${code ? ` (${code})` : ""}`
+          }${tries}`,
           { cause: outcome.error },
         );
       }
       await opts.sleep(backoffMs(attempt, opts.retry), signal);
       continue;
     }
-
-    const response = outcome;
-    if (!lastTry && isRetriableStatus(response.status)) {
-      const asked = retryAfterMs(response.headers, opts.now());
-      const wait = asked === undefined ? backoffMs(attempt, opts.retry) : asked;
-      await opts.sleep(Math.min(wait, opts.retry.maxRetryDelayMs), signal);
-      continue;
-    }
-    return { response, attempts: attempt, clientRequestId, method, url };
+    return new BufferedResult(
+      outcome.response,
+      outcome.bytes,
+      attempt,
+      clientRequestId,
+      method,
+      url,
+    );
   }
 }
 
@@ -242,57 +336,146 @@ interface FailedTry {
 }
 
 /**
- * One try: fetch, then read the whole body under the same deadline. A redirect is an error at
- * once (kvfetch never sends a token anywhere it was not asked to). Anything else that goes
- * wrong comes back as a {@link FailedTry} for the retry loop to judge.
+ * One try: fetch, then read the whole body under the same deadline, which holds even if the
+ * `fetch` ignores its signal. A redirect or an oversized body is an error at once (kvfetch
+ * never sends a token anywhere it was not asked to). A retriable status comes back as the
+ * bare `Response`, its body cancelled; anything else that goes wrong as a {@link FailedTry}.
  */
 async function tryOnce(
   opts: ResolvedHttpOptions,
   url: string,
-  init: RequestInit & { method: string; headers: Headers },
-): Promise<Response | FailedTry> {
-  const controller = new AbortController();
+  method: string,
+  headers: Record<string, string>,
+  body: BodyInit | null,
+  mayRetry: boolean,
+): Promise<{ response: Response; bytes: Uint8Array<ArrayBuffer> | null } | Response | FailedTry> {
+  const { signal: outer, timeoutMs } = opts;
+  const timed = timeoutMs !== Infinity;
+  // Nothing to cancel: no controller, no timer, no race.
+  const controller = timed || outer ? new AbortController() : undefined;
   let timedOut = false;
-  const onAbort = () => controller.abort(opts.signal?.reason);
-  opts.signal?.addEventListener("abort", onAbort, { once: true });
-  const timer = Number.isFinite(opts.timeoutMs)
-    ? setTimeout(() => {
-      timedOut = true;
-      controller.abort(new DOMException("The try timed out", "TimeoutError"));
-    }, opts.timeoutMs)
-    : undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let deadline: Promise<never> | undefined;
+  let onAbort: (() => void) | undefined;
+  if (controller) {
+    deadline = new Promise<never>((_, reject) => {
+      onAbort = () => {
+        const reason = outer?.aborted
+          ? outer.reason
+          : new DOMException("The try timed out", "TimeoutError");
+        controller.abort(reason);
+        reject(reason);
+      };
+    });
+    deadline.catch(() => {});
+    outer?.addEventListener("abort", onAbort!, { once: true });
+    if (timed) {
+      timer = setTimeout(() => {
+        timedOut = true;
+        onAbort!();
+      }, timeoutMs);
+    }
+  }
+  const race = <T>(p: Promise<T>) => deadline ? Promise.race([p, deadline]) : p;
   let response: Response | undefined;
   try {
-    // A fresh Headers per try: a fetch wrapper may mutate the object it is given.
-    response = await opts.fetch(url, {
-      ...init,
-      headers: new Headers(init.headers),
-      signal: controller.signal,
-    });
-    if (response.type === "opaqueredirect" || (response.status >= 300 && response.status < 400)) {
-      throw redirectError(response, init.method, url, init.headers);
+    // A fresh headers object per try: a fetch wrapper may mutate what it is given.
+    response = await race(opts.fetch(url, {
+      method,
+      headers: { ...headers },
+      body,
+      redirect: "manual",
+      signal: controller?.signal,
+    }));
+    const { status } = response;
+    if (response.type === "opaqueredirect" || (status >= 300 && status < 400)) {
+      throw redirectError(response, method, url, headers);
     }
-    const bytes = NULL_BODY_STATUS.has(response.status) || init.method === "HEAD"
-      ? null
-      : new Uint8Array(await response.arrayBuffer());
-    const buffered = new Response(bytes && bytes.byteLength > 0 ? bytes : null, {
-      status: response.status,
-      statusText: response.statusText,
-      headers: response.headers,
-    });
-    Object.defineProperty(buffered, "url", { value: response.url || url });
-    return buffered;
+    if (mayRetry && isRetriableStatus(status)) {
+      void cancelBody(response);
+      return response;
+    }
+    if (NULL_BODY_STATUS.has(status) || method === "HEAD") {
+      void cancelBody(response);
+      return { response, bytes: null };
+    }
+    return {
+      response,
+      bytes: await race(readCapped(response, opts.maxResponseBytes, method, url)),
+    };
   } catch (error) {
     if (error instanceof KvfetchError) throw error;
-    await cancelBody(response);
+    void cancelBody(response);
     return { error, timedOut };
   } finally {
     clearTimeout(timer);
-    opts.signal?.removeEventListener("abort", onAbort);
+    if (onAbort) outer?.removeEventListener("abort", onAbort);
   }
 }
 
-function redirectError(response: Response, method: string, url: string, headers: Headers) {
+/** Reads a body up to `max` bytes; past it, stops reading and throws ERR_RESPONSE_TOO_LARGE. */
+async function readCapped(
+  response: Response,
+  max: number,
+  method: string,
+  url: string,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const tooLarge = () => {
+    void cancelBody(response);
+    return new KvfetchError(
+      "ERR_RESPONSE_TOO_LARGE",
+      `The response to ${method} ${stripQuery(url)} is larger than ${max} bytes ` +
+        '(the "maxResponseBytes" option); it was not read',
+    );
+  };
+  const declared = Number(response.headers.get("content-length") ?? NaN);
+  if (declared > max) throw tooLarge();
+  if (declared >= 0 || !response.body) {
+    // A declared length within the cap: one native read (checked again, in case it lied).
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    if (bytes.byteLength > max) throw tooLarge();
+    return bytes;
+  }
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      void reader.cancel().catch(() => {});
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
+/**
+ * The error code a failed `fetch` carries in its cause chain (undici: `ECONNREFUSED`,
+ * `ENOTFOUND`; Bun: `ConnectionRefused`), when it looks like a code and not like data.
+ */
+function causeCode(error: unknown): string | undefined {
+  for (let e = error, depth = 0; e && depth < 4; e = (e as Error).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code == "string" && /^[A-Za-z][A-Za-z0-9_]{2,39}$/.test(code)) return code;
+  }
+  return undefined;
+}
+
+function redirectError(
+  response: Response,
+  method: string,
+  url: string,
+  headers: Record<string, string>,
+) {
   void cancelBody(response);
   let target = "";
   try {
@@ -306,7 +489,7 @@ function redirectError(response: Response, method: string, url: string, headers:
     method,
     url,
     requestId: response.headers.get("x-ms-request-id") ?? undefined,
-    clientRequestId: headers.get("x-ms-client-request-id") ?? undefined,
+    clientRequestId: headers["x-ms-client-request-id"],
     response,
     message: `${method} ${stripQuery(url)} was redirected${target} (not followed)`,
   });
@@ -321,13 +504,28 @@ async function cancelBody(response: Response | undefined): Promise<void> {
   }
 }
 
+/** Headers as a plain object with lower-case names: cheap to copy per try. */
+export function plainHeaders(init: HeadersInit | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!init) return out;
+  const entries = init instanceof Headers || Array.isArray(init)
+    ? init
+    : Object.entries(init as Record<string, string>);
+  for (const [name, value] of entries as Iterable<[string, string]>) {
+    out[name.toLowerCase()] = value;
+  }
+  return out;
+}
+
 async function bufferBody(
   body: BodyInit | null | undefined,
-): Promise<{ bytes: Uint8Array<ArrayBuffer>; contentType: string | null } | undefined> {
+): Promise<{ data: BodyInit; type: string | null } | undefined> {
   if (body == null) return undefined;
-  // Response does the conversion for every BodyInit kind and knows its default content type.
+  // Strings are re-sent as they are: nothing to buffer.
+  if (typeof body == "string") return { data: body, type: "text/plain;charset=UTF-8" };
+  // Response does the conversion for every other BodyInit kind and knows its content type.
   const wrapped = new Response(body);
   // Read the content type first: Bun loses it once the body has been read.
-  const contentType = wrapped.headers.get("content-type");
-  return { bytes: new Uint8Array(await wrapped.arrayBuffer()), contentType };
+  const type = wrapped.headers.get("content-type");
+  return { data: new Uint8Array(await wrapped.arrayBuffer()), type };
 }

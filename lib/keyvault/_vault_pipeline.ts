@@ -2,43 +2,55 @@
  * The authenticated, challenge-aware request path every Key Vault data-plane client uses.
  *
  * 1. A vault whose challenge is not known yet gets a first request without a token and
- *    without a body: nothing secret leaves before the vault has answered.
+ *    without a body: nothing secret leaves before the vault has answered. Concurrent first
+ *    requests share that one probe, and its failure.
  * 2. Its 401 `WWW-Authenticate` challenge gives the tenant and resource; the resource must be
- *    the vault host's parent domain, or no token is ever requested (token-leak defence).
- * 3. The challenge is cached per normalised vault origin for the whole process.
+ *    the vault host's parent domain, or no token is ever requested (token-leak defence). The
+ *    scope asked for is built from that verified resource, never from the challenge text.
+ * 3. The challenge is cached for the whole process per transport (the client's `fetch`),
+ *    normalised vault origin and verification mode, so that a test double, a pre-seed or a
+ *    client that opted out of verification never changes what another client sees.
  * 4. The real request goes out with `Authorization: Bearer …`. A 401 carrying a CAE
  *    `insufficient_claims` challenge gets one retry with a token for those claims; a plain 401
- *    gets one retry with a fresh token.
+ *    gets one retry with a fresh token. (kvfetch credentials share such forced requests: N
+ *    callers refused at once cause one token request.)
  */
 
-import { KvfetchError } from "../http/errors.ts";
-import { readClaimsChallenge, readKeyVaultChallenge } from "../http/challenge.ts";
+import { KvfetchError, RestError } from "../http/errors.ts";
+import { readClaimsChallenge, readKeyVaultChallenge, resourceOrigin } from "../http/challenge.ts";
 import {
+  checkSignal,
   type HttpResult,
+  plainHeaders,
   type ResolvedHttpOptions,
   resolveHttpOptions,
-  send,
+  resultHead,
+  resultText,
+  sendResolved,
 } from "../http/send.ts";
+import { parseAzureErrorBody } from "../http/response_error.ts";
+import { waitFor } from "../http/_abort.ts";
+import { TransportCache } from "../http/_caches.ts";
 import { secureUrl } from "../http/_secure_url.ts";
 import { need } from "../http/_check.ts";
 import { AzureClouds } from "../auth/clouds.ts";
 import { CredentialUnavailableError } from "../auth/errors.ts";
-import type { KeyVaultChallenge, TokenCredential } from "../auth/types.ts";
+import type { AccessToken, KeyVaultChallenge, TokenCredential } from "../auth/types.ts";
 import type { VaultClientOptions } from "./options.ts";
 
-/** The challenge learned per vault origin, shared by every client in the process. */
-const challenges = new Map<string, KeyVaultChallenge>();
+/** The challenges learned, per transport, then per verification mode and vault origin. */
+const challenges = new TransportCache<KeyVaultChallenge>();
 
-/** The probe in flight per vault origin: concurrent first requests wait for it. */
-const probing = new Map<string, Promise<KeyVaultChallenge | undefined>>();
+/** What a shared probe found: the challenge, or the vault's answer when it did not challenge. */
+type Probe = { challenge: KeyVaultChallenge } | { result: HttpResult };
 
-/** Forgets every learned challenge. For tests. */
-export function clearChallengeCache(): void {
-  challenges.clear();
-}
+/** The probes in flight, keyed as the challenges: concurrent first requests share one. */
+const probing = new TransportCache<Promise<Probe>>();
 
-const KNOWN_SUFFIXES = Object.values(AzureClouds)
-  .flatMap((c) => [c.keyVaultDnsSuffix, c.managedHsmDnsSuffix]);
+const CLOUDS = Object.values(AzureClouds);
+
+/** Only visible ASCII can go into a header: a token with anything else is refused unsent. */
+const TOKEN_CHARS = /^[\x21-\x7e]+$/;
 
 /** One request to the vault, before authentication. */
 export interface VaultRequest {
@@ -62,6 +74,12 @@ export class VaultPipeline {
   readonly #host: string;
   readonly #credential: TokenCredential;
   readonly #verify: boolean;
+  /** The cache key of this vault's challenge (within this client's transport). */
+  readonly #key: string;
+  /** This client's own challenge: its pre-seed, or what it learned since. Never shared. */
+  #own: KeyVaultChallenge | undefined;
+  /** The last token that passed the header check. */
+  #checked = "";
 
   constructor(
     vaultUrl: string | URL,
@@ -76,8 +94,11 @@ export class VaultPipeline {
       "vaultUrl",
       "must be the bare vault URL, like https://myvault.vault.azure.net",
     );
+    const cloud = CLOUDS.find((c) =>
+      host.endsWith(`.${c.keyVaultDnsSuffix}`) || host.endsWith(`.${c.managedHsmDnsSuffix}`)
+    );
     need(
-      options.allowUnknownVaultHost || KNOWN_SUFFIXES.some((s) => host.endsWith(`.${s}`)),
+      options.allowUnknownVaultHost || cloud,
       "vaultUrl",
       `host ${host} is not a Key Vault or Managed HSM host (set "allowUnknownVaultHost" for ` +
         "an emulator)",
@@ -94,36 +115,32 @@ export class VaultPipeline {
     this.#version = version;
     this.#credential = credential;
     this.#verify = !options.disableChallengeResourceVerification;
+    this.#key = `${this.#verify ? "verified" : "unverified"} ${this.vaultUrl}`;
     this.http = resolveHttpOptions({ ...options, signal: undefined });
     const seed = options.challenge;
     if (seed !== undefined) {
       const { tenantId, scope } = seed ?? {};
-      let resource = "";
-      try {
-        resource = new URL(scope).origin;
-      } catch {
-        // reported below
-      }
+      const resource = typeof scope == "string" ? resourceOrigin(scope, true) : "";
       need(
-        typeof tenantId == "string" && /^[\w.-]+$/.test(tenantId) && resource &&
+        typeof tenantId == "string" && /^[\w.-]+$/.test(tenantId) && typeof resource == "string" &&
           this.#belongs(resource),
         "challenge",
-        SEED,
+        "must be { tenantId, scope } with a scope of the vault's own resource, like " +
+          "https://vault.azure.net/.default",
       );
-      if (!challenges.has(this.vaultUrl)) {
-        const authority = `${AzureClouds.public.authorityHost}/${tenantId}`;
-        challenges.set(this.vaultUrl, { authority, tenantId, resource, scope });
-      }
+      const authority = `${(cloud ?? AzureClouds.public).authorityHost}/${tenantId}`;
+      this.#own = {
+        authority,
+        tenantId,
+        resource: resource as string,
+        scope: `${resource}/.default`,
+      };
     }
   }
 
-  /** Whether a resource (or scope) URL's host is a parent domain of the vault host. */
+  /** Whether a resource origin's host is a parent domain of the vault host. */
   #belongs(resource: string): boolean {
-    try {
-      return !this.#verify || this.#host.endsWith(`.${new URL(resource).hostname}`);
-    } catch {
-      return false;
-    }
+    return !this.#verify || this.#host.endsWith(`.${new URL(resource).hostname}`);
   }
 
   /** Resolves a path or same-origin URL to the full request URL, with an api-version. */
@@ -138,100 +155,166 @@ export class VaultPipeline {
     return url;
   }
 
+  /** The request URL as a string: a plain vault path is appended without parsing a URL. */
+  #href(path: string): string {
+    // Starting with one "/", the path cannot change the origin; checked names hold no "?#".
+    return path[0] === "/" && path[1] !== "/" && path[1] !== "\\" && !/[?#]/.test(path)
+      ? `${this.vaultUrl}${path}?api-version=${this.#version}`
+      : this.url(path).href;
+  }
+
   /** Sends one operation through the challenge flow; resolves with the final response. */
   async request(request: VaultRequest): Promise<HttpResult> {
     const { method, signal } = request;
-    const url = this.url(request.path);
-    const headers = new Headers(request.headers);
-    if (!headers.has("accept")) headers.set("accept", "application/json");
+    checkSignal(signal);
+    const url = this.#href(request.path);
+    const headers = plainHeaders(request.headers);
+    headers.accept ??= "application/json";
     // One id for every request this operation makes (probe, retries, CAE).
-    if (!headers.has("x-ms-client-request-id")) {
-      headers.set("x-ms-client-request-id", crypto.randomUUID());
-    }
-    const http = { ...this.http, signal };
-    // Another request may be learning this vault's challenge right now: share its answer.
-    // (No await unless one is in flight: the check and the claim below must be one step.)
-    let challenge = challenges.get(this.vaultUrl);
-    const inFlight = challenge ? undefined : probing.get(this.vaultUrl);
-    if (inFlight) challenge = await inFlight;
+    headers["x-ms-client-request-id"] ??= crypto.randomUUID();
+    const http = signal ? { ...this.http, signal } : this.http;
+    let challenge = this.#own ?? challenges.of(this.http.fetch).get(this.#key);
     if (!challenge) {
-      let settle!: (learned: KeyVaultChallenge | undefined) => void;
-      const mine = new Promise<KeyVaultChallenge | undefined>((resolve) => (settle = resolve));
-      probing.set(this.vaultUrl, mine);
-      try {
-        // Token-less and body-less: nothing secret goes out before the vault has challenged.
-        const probe = await send({ method, url, headers }, http);
-        if (probe.response.status !== 401) {
-          if (request.body === undefined && !request.rawBody) return probe;
-          throw invalid(`${this.vaultUrl} did not challenge (status ${probe.response.status})`);
-        }
-        challenge = this.#learn(probe);
-      } finally {
-        // On failure the waiters get undefined and probe for themselves.
-        if (probing.get(this.vaultUrl) === mine) probing.delete(this.vaultUrl);
-        settle(challenge);
+      const probe = await this.#probe(method, url, headers, signal);
+      if ("result" in probe) {
+        if (request.body === undefined && !request.rawBody) return probe.result;
+        throw invalid(
+          `${this.vaultUrl} did not challenge (status ${resultHead(probe.result).status})`,
+        );
       }
+      challenge = probe.challenge;
     }
-    // Verified on every use: the cached challenge may come from a client that does not verify.
-    this.#verifyResource(challenge.resource);
     let body = request.rawBody ?? null;
     if (request.body !== undefined) {
       body = JSON.stringify(request.body);
-      headers.set("content-type", "application/json");
+      headers["content-type"] = "application/json";
     }
-    let claims: string | undefined;
-    let forceRefresh = false;
-    for (;;) {
-      const token = await this.#credential.getToken([challenge.scope], {
+    const token = (options: { claims?: string; forceRefresh?: boolean }) =>
+      this.#token(challenge!, signal, options);
+    let sent = await token({});
+    for (let retried = false;; retried = true) {
+      headers.authorization = `Bearer ${sent}`;
+      const result = await sendResolved({ method, url, headers, body }, http);
+      const head = resultHead(result);
+      if (head.status !== 401 || retried) return result;
+      // A CAE challenge gets a token for its claims; a plain 401 a fresh token.
+      const header = head.headers.get("www-authenticate");
+      const cae = readClaimsChallenge(header);
+      if (cae.error === "insufficient_claims" && cae.claims) {
+        sent = await token({ claims: cae.claims });
+      } else {
+        // The vault may have moved (another tenant): learn again, verifying again.
+        if (readKeyVaultChallenge(header)) challenge = this.#learn(head.headers);
+        sent = await token({ forceRefresh: true });
+      }
+    }
+  }
+
+  /**
+   * The challenge probe: one token-less, body-less request per vault and transport at a time.
+   * It runs free of any caller's signal (a caller that aborts stops waiting; the probe goes on
+   * for the others), and its failure is every waiter's failure.
+   */
+  async #probe(
+    method: string,
+    url: string,
+    headers: Record<string, string>,
+    signal: AbortSignal | undefined,
+  ): Promise<Probe> {
+    const inFlight = probing.of(this.http.fetch);
+    let shared = inFlight.get(this.#key);
+    const mine = !shared;
+    if (!shared) {
+      const { authorization: _, ...bare } = headers;
+      const probe = sendResolved({ method, url, headers: bare }, this.http).then(
+        (result): Probe => {
+          const head = resultHead(result);
+          return head.status === 401 ? { challenge: this.#learn(head.headers) } : { result };
+        },
+      );
+      shared = probe.finally(() => {
+        if (inFlight.get(this.#key) === shared) inFlight.delete(this.#key);
+      });
+      inFlight.set(this.#key, shared);
+    }
+    const probe = await waitFor(shared, signal);
+    if (mine || "challenge" in probe) return probe;
+    // A waiter: the probe's answer was not a challenge. A failure status is the waiter's
+    // failure too; anything else (a vault that does not authenticate) and it sends its own.
+    const { status, headers: answer } = resultHead(probe.result);
+    if (status < 400) return await this.#probe(method, url, headers, signal);
+    const details = parseAzureErrorBody(await resultText(probe.result));
+    throw new RestError({
+      status,
+      method,
+      url,
+      ...details,
+      requestId: answer.get("x-ms-request-id") ?? undefined,
+      clientRequestId: headers["x-ms-client-request-id"],
+      message: `${method} ${url.replace(/[?#].*$/s, "")} failed: the vault answered the ` +
+        `shared challenge probe with status ${status}${
+          details.errorCode ? ` (${details.errorCode})` : ""
+        }`,
+    });
+  }
+
+  /** Gets a token for the challenge, checks it can go into a header, and returns it. */
+  async #token(
+    challenge: KeyVaultChallenge,
+    signal: AbortSignal | undefined,
+    options: { claims?: string; forceRefresh?: boolean },
+  ): Promise<string> {
+    const { claims, forceRefresh } = options;
+    const token: AccessToken | null = await waitFor(
+      this.#credential.getToken([challenge.scope], {
         abortSignal: signal,
         tenantId: challenge.tenantId,
         enableCae: true,
         claims,
         forceRefresh,
         challenge: claims ? { ...challenge, claims } : challenge,
-      });
-      if (!token?.token) throw new CredentialUnavailableError("The credential returned no token");
-      headers.set("authorization", `Bearer ${token.token}`);
-      const result = await send({ method, url, headers, body }, http);
-      const header = result.response.headers.get("www-authenticate");
-      if (result.response.status !== 401 || claims) return result;
-      // A CAE challenge gets one try with its claims; a plain 401 one with a fresh token.
-      const cae = readClaimsChallenge(header);
-      if (cae.error === "insufficient_claims" && cae.claims) claims = cae.claims;
-      else if (forceRefresh) return result;
-      else {
-        forceRefresh = true;
-        // The vault may have moved (another tenant): learn again, verifying again.
-        if (readKeyVaultChallenge(header)) challenge = this.#learn(result);
+      }),
+      signal,
+    );
+    const value = token?.token;
+    if (!value) throw new CredentialUnavailableError("The credential returned no token");
+    if (value !== this.#checked) {
+      if (typeof value != "string" || !TOKEN_CHARS.test(value)) {
+        throw new KvfetchError(
+          "ERR_INVALID_TOKEN",
+          "The credential returned an access token with characters that cannot be sent in an " +
+            "HTTP header (the token is not shown); check the credential",
+        );
       }
-      await result.response.body?.cancel();
+      this.#checked = value;
     }
+    return value;
   }
 
-  /** Reads, verifies and caches the challenge of a 401. */
-  #learn(result: HttpResult): KeyVaultChallenge {
-    void result.response.body?.cancel();
-    const info = readKeyVaultChallenge(result.response.headers.get("www-authenticate"));
+  /** Reads, verifies and caches the challenge of a 401's headers. */
+  #learn(headers: Headers): KeyVaultChallenge {
+    const info = readKeyVaultChallenge(headers.get("www-authenticate"));
     if (!info) throw invalid(`${this.vaultUrl} answered 401 without a Bearer challenge`);
-    const resource = info.resource ?? new URL(info.scope).origin;
-    this.#verifyResource(resource);
-    const challenge = { ...info, resource };
-    challenges.set(this.vaultUrl, challenge);
-    return challenge;
-  }
-
-  /** Throws ERR_CHALLENGE_RESOURCE_MISMATCH unless the resource belongs to this vault's host. */
-  #verifyResource(resource: string): void {
-    if (!this.#belongs(resource)) {
-      throw new KvfetchError(
-        "ERR_CHALLENGE_RESOURCE_MISMATCH",
-        `The challenge resource ${resource} does not match the vault host ${this.#host}, so no ` +
-          "token was requested (see https://aka.ms/azsdk/blog/vault-uri)",
+    if ("refused" in info) {
+      throw invalid(
+        `${this.vaultUrl} sent a challenge kvfetch cannot use: ${info.refused}; no token was ` +
+          "requested",
       );
     }
+    if (!this.#belongs(info.resource)) {
+      throw new KvfetchError(
+        "ERR_CHALLENGE_RESOURCE_MISMATCH",
+        `The challenge resource ${info.resource} does not match the vault host ${this.#host}, so ` +
+          "no token was requested. Check the vault URL; only for a private endpoint or an " +
+          'emulator, set "disableChallengeResourceVerification" ' +
+          "(see https://aka.ms/azsdk/blog/vault-uri)",
+      );
+    }
+    challenges.of(this.http.fetch).set(this.#key, info);
+    // A client that learned its vault moved drops its pre-seed.
+    if (this.#own) this.#own = info;
+    return info;
   }
 }
-
-const SEED = "must be { tenantId, scope } with a scope of the vault's own resource";
 
 const invalid = (message: string) => new KvfetchError("ERR_CHALLENGE_INVALID", message);

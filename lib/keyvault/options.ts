@@ -56,8 +56,63 @@ export interface VaultClientOptions extends Omit<HttpOptions, "signal"> {
   allowInsecureLoopback?: boolean;
 }
 
-/** Options of a single call: cancellation. */
+/**
+ * Options of a single call: cancellation.
+ *
+ * @example Giving up after five seconds
+ * ```ts
+ * import type { OperationOptions } from "./options.ts";
+ *
+ * const options: OperationOptions = { signal: AbortSignal.timeout(5_000) };
+ * console.log(options.signal?.aborted);
+ * ```
+ */
 export interface OperationOptions {
   /** Cancels the operation, including retries and polling. */
   signal?: AbortSignal;
+}
+
+/**
+ * Options of a listing: cancellation and a bound on the number of pages.
+ *
+ * @example At most 40 pages
+ * ```ts
+ * import type { ListOptions } from "./options.ts";
+ *
+ * const options: ListOptions = { maxPages: 40 };
+ * console.log(options.maxPages);
+ * ```
+ */
+export interface ListOptions extends OperationOptions {
+  /**
+   * The most pages the listing may fetch; one more fails with `ERR_PAGE_LIMIT`.
+   * `byPage({ maxPages })` overrides it.
+   * @default 10000
+   */
+  maxPages?: number;
+}
+
+/**
+ * How deletes and recoveries wait for Key Vault to finish (soft delete and recovery are
+ * asynchronous).
+ *
+ * @example Not waiting at all
+ * ```ts
+ * import type { PollOptions } from "./options.ts";
+ *
+ * const options: PollOptions = { waitForCompletion: false };
+ * console.log(options.waitForCompletion);
+ * ```
+ */
+export interface PollOptions extends OperationOptions {
+  /** Wait until the operation has finished. @default true */
+  waitForCompletion?: boolean;
+  /** How long to wait between two checks, in milliseconds. @default 2000 */
+  pollIntervalMs?: number;
+  /**
+   * The longest to wait, in milliseconds; past it, `ERR_OPERATION_TIMEOUT` (the operation
+   * itself goes on at Key Vault).
+   * @default 120000
+   */
+  maxWaitMs?: number;
 }

@@ -4,18 +4,14 @@
  * @module
  */
 
-import { KvfetchError } from "../http/errors.ts";
 import { need } from "../http/_check.ts";
-import { readJson } from "../http/json.ts";
-import { type PagedAsyncIterableIterator, pagedIterator, pageSchema } from "../http/paging.ts";
-import { responseError } from "../http/response_error.ts";
-import type { HttpResult } from "../http/send.ts";
+import type { PagedAsyncIterableIterator } from "../http/paging.ts";
 import type { TokenCredential } from "../auth/types.ts";
-import { VaultPipeline } from "./_vault_pipeline.ts";
-import { checkName, checkPageSize, checkTags, checkVersion, toUnix } from "./_names.ts";
+import { pollOptions, VaultOperations } from "./_operations.ts";
+import { checkName, checkTags, checkVersion, toUnix } from "./_names.ts";
 import { redactError } from "../http/_redact.ts";
 import { decodeBase64, encodeBase64 } from "../http/_base64.ts";
-import type { OperationOptions, VaultClientOptions } from "./options.ts";
+import type { ListOptions, OperationOptions, PollOptions, VaultClientOptions } from "./options.ts";
 import {
   BackupSchema,
   type DeletedSecret,
@@ -27,6 +23,8 @@ import {
   toSecret,
   toSecretProperties,
 } from "./secrets_models.ts";
+
+export type { PollOptions } from "./options.ts";
 
 /**
  * Options of {@link SecretClient}.
@@ -99,31 +97,6 @@ export interface GetSecretOptions extends OperationOptions {
 export interface UpdateSecretPropertiesOptions extends Omit<SetSecretOptions, never> {}
 
 /**
- * How {@link SecretClient.deleteSecret} and {@link SecretClient.recoverDeletedSecret} wait
- * for Key Vault to finish (soft delete and recovery are asynchronous).
- *
- * @example Not waiting at all
- * ```ts
- * import type { PollOptions } from "./secret_client.ts";
- *
- * const options: PollOptions = { waitForCompletion: false };
- * console.log(options.waitForCompletion);
- * ```
- */
-export interface PollOptions extends OperationOptions {
-  /** Wait until the operation has finished. @default true */
-  waitForCompletion?: boolean;
-  /** How long to wait between two checks, in milliseconds. @default 2000 */
-  pollIntervalMs?: number;
-  /**
-   * The longest to wait, in milliseconds; past it, `ERR_OPERATION_TIMEOUT` (the operation
-   * itself goes on at Key Vault).
-   * @default 120000
-   */
-  maxWaitMs?: number;
-}
-
-/**
  * Reads and manages the secrets of one vault, over plain `fetch`, on any runtime. Method
  * names follow `@azure/keyvault-secrets`, so migrating is mostly a change of imports; the
  * long-running operations return promises that resolve when Key Vault is done instead of
@@ -153,7 +126,7 @@ export interface PollOptions extends OperationOptions {
 export class SecretClient {
   /** The vault URL, normalised (`https://{name}.vault.azure.net`). */
   readonly vaultUrl: string;
-  readonly #pipeline: VaultPipeline;
+  readonly #ops: VaultOperations;
 
   /**
    * Creates a client. Checks the URL and options at once; sends nothing yet.
@@ -163,8 +136,8 @@ export class SecretClient {
    * @param options Service version, challenge pre-seeding, transport options.
    */
   constructor(vaultUrl: string, credential: TokenCredential, options: SecretClientOptions = {}) {
-    this.#pipeline = new VaultPipeline(vaultUrl, credential, options);
-    this.vaultUrl = this.#pipeline.vaultUrl;
+    this.#ops = new VaultOperations(vaultUrl, credential, options);
+    this.vaultUrl = this.#ops.pipeline.vaultUrl;
   }
 
   /**
@@ -231,9 +204,9 @@ export class SecretClient {
    * @param options Cancellation.
    */
   listPropertiesOfSecrets(
-    options: OperationOptions = {},
+    options: ListOptions = {},
   ): PagedAsyncIterableIterator<SecretProperties> {
-    return this.#list("/secrets", toSecretProperties, options);
+    return this.#ops.list("/secrets", SecretBundleSchema, toSecretProperties, options);
   }
 
   /**
@@ -244,9 +217,10 @@ export class SecretClient {
    */
   listPropertiesOfSecretVersions(
     name: string,
-    options: OperationOptions = {},
+    options: ListOptions = {},
   ): PagedAsyncIterableIterator<SecretProperties> {
-    return this.#list(`/secrets/${checkName(name)}/versions`, toSecretProperties, options);
+    const path = `/secrets/${checkName(name)}/versions`;
+    return this.#ops.list(path, SecretBundleSchema, toSecretProperties, options);
   }
 
   /**
@@ -254,8 +228,8 @@ export class SecretClient {
    *
    * @param options Cancellation.
    */
-  listDeletedSecrets(options: OperationOptions = {}): PagedAsyncIterableIterator<DeletedSecret> {
-    return this.#list("/deletedsecrets", toDeletedSecret, options);
+  listDeletedSecrets(options: ListOptions = {}): PagedAsyncIterableIterator<DeletedSecret> {
+    return this.#ops.list("/deletedsecrets", SecretBundleSchema, toDeletedSecret, options);
   }
 
   /**
@@ -272,7 +246,7 @@ export class SecretClient {
     );
     // Without soft delete there is no recoveryId and nothing to wait for.
     return poll.wait && deleted.recoveryId
-      ? await this.#poll(`deletion of secret ${name}`, `/deletedsecrets/${name}`, poll, deleted)
+      ? await this.#ops.poll(`deletion of secret ${name}`, `/deletedsecrets/${name}`, poll, deleted)
       : deleted;
   }
 
@@ -300,7 +274,7 @@ export class SecretClient {
     const path = `/deletedsecrets/${checkName(name)}/recover`;
     const recovered = toSecretProperties(await this.#bundle("POST", path, options.signal));
     return poll.wait
-      ? await this.#poll(`recovery of secret ${name}`, `/secrets/${name}/`, poll, recovered)
+      ? await this.#ops.poll(`recovery of secret ${name}`, `/secrets/${name}/`, poll, recovered)
       : recovered;
   }
 
@@ -312,8 +286,7 @@ export class SecretClient {
    */
   async purgeDeletedSecret(name: string, options: OperationOptions = {}): Promise<void> {
     const path = `/deletedsecrets/${checkName(name)}`;
-    const result = await this.#call("DELETE", path, options.signal, undefined, [204, 200]);
-    await result.response.body?.cancel();
+    await this.#ops.call("DELETE", path, options.signal, undefined, [204, 200]);
   }
 
   /**
@@ -325,8 +298,7 @@ export class SecretClient {
    */
   async backupSecret(name: string, options: OperationOptions = {}): Promise<Uint8Array> {
     const path = `/secrets/${checkName(name)}/backup`;
-    const result = await this.#call("POST", path, options.signal);
-    return decodeBase64((await readJson(result.response, BackupSchema, path)).value);
+    return decodeBase64((await this.#ops.read("POST", path, BackupSchema, options.signal)).value);
   }
 
   /**
@@ -367,81 +339,19 @@ export class SecretClient {
    * @param path The path below the vault, e.g. `/secrets?maxresults=5`.
    * @param init Method, headers, body and signal, as for `fetch`.
    */
-  async fetch(path: string, init: RequestInit = {}): Promise<Response> {
-    need(typeof path == "string", "path", "must be a string");
-    const result = await this.#pipeline.request({
-      method: init.method ?? "GET",
-      path,
-      headers: init.headers ?? undefined,
-      rawBody: init.body ?? null,
-      signal: init.signal ?? undefined,
-    });
-    return result.response;
+  fetch(path: string, init: RequestInit = {}): Promise<Response> {
+    return this.#ops.fetch(path, init);
   }
 
-  /** Polls `path` until it exists (200, or 403: allowed to act, not to read), then `done`. */
-  async #poll<T extends KeyVaultSecret | SecretProperties>(
-    what: string,
-    path: string,
-    poll: { interval: number; maxWait: number; signal?: AbortSignal | undefined },
-    done: T,
-  ): Promise<T> {
-    const { now, sleep } = this.#pipeline.http;
-    const start = now();
-    for (;;) {
-      const { response } = await this.#call("GET", path, poll.signal, undefined, [200, 403, 404]);
-      await response.body?.cancel();
-      if (response.status !== 404) return done;
-      if (now() - start + poll.interval > poll.maxWait) {
-        throw new KvfetchError(
-          "ERR_OPERATION_TIMEOUT",
-          `The ${what} did not finish within ${poll.maxWait} ms (Key Vault goes on with it)`,
-        );
-      }
-      await sleep(poll.interval, poll.signal);
-    }
-  }
-
-  #list<T>(
-    path: string,
-    map: (item: SecretBundle) => T,
-    options: OperationOptions,
-  ): PagedAsyncIterableIterator<T> {
-    const schema = pageSchema(SecretBundleSchema);
-    return pagedIterator<T>({
-      firstPageUrl: (size) => this.#pipeline.url(path, { maxresults: checkPageSize(size) }),
-      getPage: async (url) => {
-        const result = await this.#call("GET", url.href, options.signal);
-        const page = await readJson(result.response, schema, path);
-        return { value: page.value.map(map), nextLink: page.nextLink };
-      },
-    });
-  }
-
-  /** Sends through the pipeline; a status outside `expected` becomes a `RestError`. */
-  async #call(
-    method: string,
-    path: string,
-    signal: AbortSignal | undefined,
-    body?: unknown,
-    expected = [200],
-  ): Promise<HttpResult> {
-    const result = await this.#pipeline.request({ method, path, body, signal });
-    if (!expected.includes(result.response.status)) throw await responseError(result);
-    return result;
-  }
-
-  async #bundle(
+  #bundle(
     method: string,
     path: string,
     signal: AbortSignal | undefined,
     body?: unknown,
   ): Promise<SecretBundle> {
-    const result = await this.#call(method, path, signal, body);
-    return await readJson(result.response, SecretBundleSchema, `${method} ${path}`);
+    return this.#ops.read(method, path, SecretBundleSchema, signal, body);
   }
 }
-
 /** The metadata part of a set or update request body. */
 function attributes(options: SetSecretOptions) {
   const { contentType, enabled } = options;
@@ -461,11 +371,4 @@ function attributes(options: SetSecretOptions) {
     attributes: Object.values(attributes).some((x) => x !== undefined) ? attributes : undefined,
     tags: checkTags(options.tags),
   };
-}
-
-function pollOptions(options: PollOptions) {
-  const { pollIntervalMs: interval = 2000, maxWaitMs: maxWait = 120_000 } = options;
-  need(interval >= 0 && interval < Infinity, "pollIntervalMs", "must be >= 0", RangeError);
-  need(maxWait >= 0, "maxWaitMs", "must be >= 0", RangeError);
-  return { wait: options.waitForCompletion !== false, interval, maxWait, signal: options.signal };
 }

@@ -40,4 +40,4 @@ export type {
   KeyVaultSecretIdentifier,
   SecretProperties,
 } from "./secrets_models.ts";
-export type { OperationOptions, VaultClientOptions } from "./options.ts";
+export type { ListOptions, OperationOptions, VaultClientOptions } from "./options.ts";

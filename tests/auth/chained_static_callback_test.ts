@@ -385,11 +385,15 @@ test("ChallengeCallbackCredential bypasses the cache for claims", async () => {
     token: `t${n}`,
     expiresOnTimestamp: Date.now() + HOUR,
   }));
-  const credential = new ChallengeCallbackCredential(callback);
+  let now = Date.now();
+  const credential = new ChallengeCallbackCredential(callback, { now: () => now });
   await credential.getToken(SCOPE);
   const claims = JSON.stringify({ access_token: { nbf: { essential: true, value: "1" } } });
   assert.equal((await credential.getToken(SCOPE, { claims })).token, "t2");
   assert.equal(callback.seen[1]!.claims, claims);
+  // Within FORCED_REUSE_MS, the same claims get the token just fetched for them.
+  assert.equal((await credential.getToken(SCOPE, { claims })).token, "t2");
+  now += 5_001;
 
   // Claims carried by the challenge itself count too.
   const challenge = {

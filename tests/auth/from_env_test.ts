@@ -11,7 +11,7 @@ import {
   KvfetchError,
   ManagedIdentityCredential,
 } from "../../mod.ts";
-import { clearImdsProbes } from "../../lib/auth/managed_identity.ts";
+import { clearCaches as clearImdsProbes } from "../../lib/http/caches.ts";
 import { clearTokenCache } from "../../lib/auth/token_cache.ts";
 import { type FakeEntra, fakeEntra, tokenResponse, visible } from "../_entra.ts";
 import { json } from "../_fetch.ts";

@@ -8,7 +8,7 @@ import {
   ManagedIdentityCredential,
   type ManagedIdentityCredentialOptions,
 } from "../../mod.ts";
-import { clearImdsProbes } from "../../lib/auth/managed_identity.ts";
+import { clearCaches as clearImdsProbes } from "../../lib/http/caches.ts";
 import { clearTokenCache } from "../../lib/auth/token_cache.ts";
 import { type Loopback, serve } from "../_loopback.ts";
 import { json, recordingSleep } from "../_fetch.ts";

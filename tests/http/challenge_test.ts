@@ -31,7 +31,7 @@ test("readKeyVaultChallenge() accepts authorization_uri and scope instead", () =
     {
       authority: `https://login.microsoftonline.com/${TENANT}/oauth2/authorize`,
       tenantId: TENANT,
-      resource: undefined,
+      resource: "https://managedhsm.azure.net",
       scope: "https://managedhsm.azure.net/.default",
     },
   );
@@ -41,8 +41,50 @@ test("readKeyVaultChallenge() picks the Bearer challenge out of several", () => 
   const header = `Basic realm="x, y", PoP nonce="abc", Bearer ` +
     `resource=https://vault.azure.net, authorization=https://login.microsoftonline.com/${TENANT}`;
   const read = readKeyVaultChallenge(header);
-  assert.equal(read?.tenantId, TENANT);
-  assert.equal(read?.scope, "https://vault.azure.net/.default");
+  assert.ok(read && "tenantId" in read);
+  assert.equal(read.tenantId, TENANT);
+  assert.equal(read.scope, "https://vault.azure.net/.default");
+});
+
+test("readKeyVaultChallenge() builds the scope from the resource's origin, never its text", () => {
+  const challenge = (resource: string, name = "resource") =>
+    readKeyVaultChallenge(
+      `Bearer authorization="https://login.windows.net/${TENANT}", ${name}="${resource}"`,
+    );
+  for (
+    const [resource, origin] of [
+      ["https://vault.azure.net/", "https://vault.azure.net"],
+      ["https://VAULT.azure.net:443", "https://vault.azure.net"],
+    ]
+  ) {
+    assert.deepEqual(challenge(resource!), {
+      authority: `https://login.windows.net/${TENANT}`,
+      tenantId: TENANT,
+      resource: origin,
+      scope: `${origin}/.default`,
+    });
+  }
+  assert.equal(
+    (challenge("https://vault.azure.net/.default", "scope") as { scope: string }).scope,
+    "https://vault.azure.net/.default",
+  );
+  const refused: [string, string, RegExp][] = [
+    ["https://user:pw@vault.azure.net", "resource", /userinfo/],
+    ["https://vault.azure.net/other/.default", "resource", /path/],
+    ["https://vault.azure.net/x", "resource", /path/],
+    ["https://vault.azure.net?x=1", "resource", /path or query/],
+    ["https://vault.azure.net https://evil.example", "resource", /one absolute https URL/],
+    ["https://vault.azure.net,https://evil.example", "resource", /one absolute https URL|path/],
+    ["vault.azure.net", "resource", /one absolute https URL/],
+    ["http://vault.azure.net", "resource", /one absolute https URL/],
+    ["https://vault.azure.net/evil/.default", "scope", /<resource>\/\.default/],
+    ["https://a.net/.default https://b.net/.default", "scope", /one absolute https URL/],
+  ];
+  for (const [value, name, reason] of refused) {
+    const read = challenge(value, name);
+    assert.ok(read && "refused" in read, `${name}=${value} is refused`);
+    assert.match(read.refused, reason, `${name}=${value}`);
+  }
 });
 
 test("readKeyVaultChallenge() returns undefined when no usable challenge is there", () => {

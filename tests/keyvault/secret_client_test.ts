@@ -9,7 +9,7 @@ import {
   SecretClient,
   type SecretClientOptions,
 } from "../../mod.ts";
-import { clearChallengeCache } from "../../lib/keyvault/_vault_pipeline.ts";
+import { clearCaches as clearChallengeCache } from "../../lib/http/caches.ts";
 import {
   FAKE_TENANT_ID,
   FAKE_VAULT_URL,
