@@ -4,7 +4,7 @@
  * @module
  */
 
-import { decodeJwt } from "jose";
+import { jwtExpiry } from "./_jwt.ts";
 import { type AzureCloud, type AzureCloudName, resolveCloud } from "./clouds.ts";
 import { checkScopes } from "./_confidential_client.ts";
 import { CredentialUnavailableError } from "./errors.ts";
@@ -141,14 +141,8 @@ export class ChallengeCallbackCredential implements TokenCredential {
 function toAccessToken(value: string | AccessToken, now: number): AccessToken {
   if (typeof value === "string") {
     if (value.trim() === "") throw new CredentialUnavailableError("The callback returned no token");
-    let expires = now; // unknown: use once, never serve from the cache
-    try {
-      const { exp } = decodeJwt(value);
-      if (typeof exp === "number") expires = exp * 1000;
-    } catch {
-      // An opaque token.
-    }
-    return { token: value, expiresOnTimestamp: expires, tokenType: "Bearer" };
+    // An opaque token's expiry is unknown: use it once, never serve it from the cache.
+    return { token: value, expiresOnTimestamp: jwtExpiry(value) ?? now, tokenType: "Bearer" };
   }
   if (!value || typeof value.token !== "string" || typeof value.expiresOnTimestamp !== "number") {
     throw new CredentialUnavailableError(

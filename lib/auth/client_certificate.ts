@@ -5,7 +5,6 @@
  * @module
  */
 
-import { CompactSign, compactVerify, importPKCS8, importX509, SignJWT } from "jose";
 import { encodeBase64 } from "../http/_base64.ts";
 import { KvfetchError } from "../http/errors.ts";
 import { ConfidentialClient } from "./_confidential_client.ts";
@@ -118,7 +117,7 @@ export class ClientCertificateCredential implements TokenCredential {
     const signer = () =>
       this.#signer ??= prepareSigner(parsed.certificates, parsed.key, algorithm, sendChain);
     const assertion = async (context: ClientAuthenticationContext) => {
-      const { key, alg, header } = await signer();
+      const [{ key, alg, header }, { SignJWT }] = await Promise.all([signer(), import("jose")]);
       const now = Math.floor(context.now / 1000);
       return await new SignJWT({})
         .setProtectedHeader({ ...header, alg, typ: "JWT" })
@@ -165,6 +164,8 @@ async function prepareSigner(
   sendChain: boolean,
 ): Promise<Signer> {
   const alg = info.type === "RSA" ? algorithm : EC_ALG[info.curve!];
+  // jose loads on first use: importing kvfetch costs nothing for credentials that never sign.
+  const { CompactSign, compactVerify, importPKCS8, importX509 } = await import("jose");
   let key: CryptoKey;
   try {
     key = await importPKCS8(toPem(info.pkcs8, "PRIVATE KEY"), alg);

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { decodeJwt } from "jose";
+import { jwtExpiry } from "./_jwt.ts";
 import { CredentialUnavailableError } from "./errors.ts";
 import { checkScopes } from "./_confidential_client.ts";
 import type { AccessToken, GetTokenOptions, TokenCredential } from "./types.ts";
@@ -46,14 +46,8 @@ export class StaticTokenCredential implements TokenCredential {
       throw new TypeError('"token" must be a non-empty string');
     }
     let expires = typeof token === "string" ? undefined : token.expiresOnTimestamp;
-    if (expires === undefined) {
-      try {
-        const { exp } = decodeJwt(value);
-        if (typeof exp === "number") expires = exp * 1000;
-      } catch {
-        // Not a JWT: the expiry must be given.
-      }
-    }
+    // Not a JWT: the expiry must be given.
+    expires ??= jwtExpiry(value);
     if (typeof expires !== "number" || Number.isNaN(expires)) {
       throw new TypeError(
         '"expiresOnTimestamp" is required unless the token is a JWT with an "exp" claim',
