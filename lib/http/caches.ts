@@ -16,12 +16,11 @@ import { clearRegisteredCaches } from "./_caches.ts";
  * challenges by transport, vault origin and whether the client verifies the challenge
  * resource; managed identity availability by transport and endpoint.
  *
- * @example Isolating tests
+ * @example Isolating tests (call it from your test framework's `afterEach` hook)
  * ```ts
- * import { afterEach } from "node:test";
  * import { clearCaches } from "kvfetch";
  *
- * afterEach(() => clearCaches());
+ * clearCaches();
  * ```
  */
 export function clearCaches(): void {

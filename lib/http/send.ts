@@ -458,14 +458,25 @@ async function readCapped(
   return bytes;
 }
 
+/** What Deno says where Node and Bun give a code. */
+const CAUSES: [RegExp, string][] = [
+  [/dns error|failed to lookup|not known/i, "ENOTFOUND"],
+  [/connection refused/i, "ECONNREFUSED"],
+  [/connection reset/i, "ECONNRESET"],
+  [/certificate/i, "CERT_INVALID"],
+];
+
 /**
  * The error code a failed `fetch` carries in its cause chain (undici: `ECONNREFUSED`,
- * `ENOTFOUND`; Bun: `ConnectionRefused`), when it looks like a code and not like data.
+ * `ENOTFOUND`; Bun: `ConnectionRefused`; Deno: read from its message), when it looks like a
+ * code. Only the code is kept: the messages quote the URL.
  */
 function causeCode(error: unknown): string | undefined {
   for (let e = error, depth = 0; e && depth < 4; e = (e as Error).cause, depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code == "string" && /^[A-Za-z][A-Za-z0-9_]{2,39}$/.test(code)) return code;
+    const message = String((e as Error).message);
+    for (const [phrase, name] of CAUSES) if (phrase.test(message)) return name;
   }
   return undefined;
 }
