@@ -105,6 +105,15 @@ export async function readJson<const S extends v.GenericSchema>(
   return parseJson(json, schema, what, response.status);
 }
 
+/**
+ * A valibot check whose issue says what was `expected` (a sanitised issue keeps no message,
+ * since messages may quote the body). For checks of server data that later code relies on.
+ */
+export const must = <T>(expected: string, ok: (value: T) => boolean): v.RawCheckAction<T> =>
+  v.rawCheck<T>(({ dataset, addIssue }) => {
+    if (dataset.typed && !ok(dataset.value)) addIssue({ expected });
+  });
+
 /** Validates already-parsed JSON with `schema`; see {@link readJson}. */
 export function parseJson<const S extends v.GenericSchema>(
   json: unknown,
