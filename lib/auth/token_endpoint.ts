@@ -12,7 +12,7 @@ import type { HttpRequest, HttpResult } from "../http/send.ts";
 import { parseJson, tryReadJson } from "../http/json.ts";
 import { AuthenticationError } from "./errors.ts";
 import { Seconds } from "./_seconds.ts";
-import { redact } from "../http/_redact.ts";
+import { ifShaped, redact } from "../http/_redact.ts";
 import { need } from "../http/_check.ts";
 import { stripQuery } from "../http/_url.ts";
 import type { AccessToken } from "./types.ts";
@@ -233,8 +233,9 @@ const ErrorResponse = v.object({
 /**
  * Validates a token endpoint response and returns the token, or throws an
  * {@link AuthenticationError} carrying Entra's error fields (`error`, `errorDescription`,
- * `errorCodes`, `traceId`, `correlationId`). Secrets listed in `sensitive` are cut out of
- * every text the error keeps.
+ * `errorCodes`, `traceId`, `correlationId`, `timestamp`). Secrets listed in `sensitive` are cut
+ * out of every text the error keeps; `traceId` and `correlationId` are kept only when they are
+ * GUIDs, `timestamp` only when it is a timestamp.
  *
  * @example
  * ```ts
@@ -300,12 +301,16 @@ function tokenError(
     error,
     errorDescription: description,
     errorCodes: e?.error_codes ?? undefined,
-    traceId: e?.trace_id ?? undefined,
-    correlationId: e?.correlation_id ?? undefined,
-    timestamp: e?.timestamp ?? undefined,
+    traceId: ifShaped(e?.trace_id, GUID),
+    correlationId: ifShaped(e?.correlation_id, GUID),
+    timestamp: ifShaped(e?.timestamp, TIMESTAMP),
     response,
   });
 }
+
+const GUID = /^[\da-f]{8}(-[\da-f]{4}){3}-[\da-f]{12}$/i;
+/** Entra's `2026-11-28 12:00:00Z`, or ISO 8601 (`2026-11-28T12:00:00.1234567Z`). */
+const TIMESTAMP = /^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d{1,7})?(Z|[+-]\d\d:\d\d)$/;
 
 /** application/x-www-form-urlencoded, as RFC 6749 §2.3.1 asks for Basic credentials. */
 const form = (value: string) => new URLSearchParams([["", value]]).toString().slice(1);

@@ -13,6 +13,13 @@ export function redact<T extends string | undefined>(text: T, secrets: string[])
   return (text ? scrub(text, secrets) : text) as T;
 }
 
+/**
+ * `text` when all of it matches `shape`, else `undefined`: server-sent codes and ids are kept
+ * only when they look like what they claim to be, so they can never carry anything else.
+ */
+export const ifShaped = (text: string | null | undefined, shape: RegExp): string | undefined =>
+  text && shape.test(text) ? text : undefined;
+
 /** Cuts secrets out of an error's message and stack (in place); returns the error. */
 export function redactError(error: unknown, secrets: string[]): unknown {
   if (error instanceof Error) {

@@ -123,7 +123,7 @@ export function parseJson<const S extends v.GenericSchema>(
 ): v.InferOutput<S> {
   const result = v.safeParse(schema, json);
   if (result.success) return result.output;
-  const issues = result.issues.map(sanitiseIssue);
+  const issues = result.issues.map((issue) => sanitiseIssue(schema as SchemaNode, issue));
   const first = issues[0]!;
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : "";
   throw new ResponseBodyError(
@@ -134,12 +134,37 @@ export function parseJson<const S extends v.GenericSchema>(
   );
 }
 
-function sanitiseIssue(issue: v.BaseIssue<unknown>): ValidationIssue {
+/** The parts of a valibot schema an issue path is walked along. */
+type SchemaNode = {
+  entries?: Record<string, SchemaNode>;
+  item?: SchemaNode;
+  value?: SchemaNode;
+  wrapped?: SchemaNode;
+} | undefined;
+
+/**
+ * Keeps an issue's path, walking the schema along it: array indexes and keys the schema
+ * declares stay; any key the body chose (of a record or map, or an unknown one) becomes `[key]`.
+ */
+function sanitiseIssue(schema: SchemaNode, issue: v.BaseIssue<unknown>): ValidationIssue {
   let path = "";
+  let node = schema;
   for (const item of issue.path ?? []) {
-    const key = (item as { key?: unknown }).key;
-    if (typeof key === "number") path += `[${key}]`;
-    else if (typeof key === "string") path += path ? `.${key}` : key;
+    while (node?.wrapped) node = node.wrapped; // optional, nullish, nullable
+    const { key, origin } = item as { key?: unknown; origin?: string };
+    if (item.type === "array" && typeof key === "number") {
+      path += `[${key}]`;
+      node = node?.item;
+    } else if (
+      origin === "value" && typeof key === "string" && node?.entries &&
+      Object.hasOwn(node.entries, key)
+    ) {
+      path += path ? `.${key}` : key;
+      node = node.entries[key];
+    } else {
+      path += "[key]";
+      node = node?.value; // a record's values
+    }
   }
   return { path, expected: issue.expected, received: typeName(issue.input), check: issue.type };
 }
