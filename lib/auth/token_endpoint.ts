@@ -12,7 +12,7 @@ import type { HttpRequest, HttpResult } from "../http/send.ts";
 import { parseJson, tryReadJson } from "../http/json.ts";
 import { AuthenticationError } from "./errors.ts";
 import { Seconds } from "./_seconds.ts";
-import { ifShaped, redact } from "../http/_redact.ts";
+import { formEncode as form, ifShaped, redact } from "../http/_redact.ts";
 import { need } from "../http/_check.ts";
 import { stripQuery } from "../http/_url.ts";
 import type { AccessToken } from "./types.ts";
@@ -81,6 +81,7 @@ export function clientSecretPost(clientSecret: string): ClientAuthentication {
  */
 export function clientSecretBasic(clientSecret: string): ClientAuthentication {
   checkSecret(clientSecret);
+  // Each part form-urlencoded, as RFC 6749 §2.3.1 asks.
   return (_body, headers, { clientId }) =>
     headers.set("authorization", `Basic ${btoa(`${form(clientId)}:${form(clientSecret)}`)}`);
 }
@@ -137,7 +138,9 @@ export interface TokenRequestParameters {
 
 /**
  * A built token request, plus the values in it that must never appear anywhere else (the
- * client secret, the assertion): {@link processTokenResponse} cuts them out of error text.
+ * client secret, also as decoded from Basic credentials, the assertion, the `Authorization`
+ * header): {@link processTokenResponse} cuts each out of error text, raw,
+ * `encodeURIComponent`-encoded and form-encoded.
  *
  * @example
  * ```ts
@@ -198,11 +201,13 @@ export async function clientCredentialsRequest(
     signal: options.signal,
   });
   const authorization = headers.get("authorization");
+  // `redact` also cuts the encoded forms of each (so the secret as sent in the form body).
   const sensitive = [
     body.get("client_secret"),
     body.get("client_assertion"),
     authorization,
     authorization?.slice(6), // the Basic credentials alone
+    basicSecret(authorization),
   ].filter((s): s is string => !!s);
   return {
     request: { method: "POST", url: params.tokenEndpoint, headers, body: body.toString() },
@@ -308,12 +313,19 @@ function tokenError(
   });
 }
 
+/** The client secret inside Basic credentials, `base64(form(id) ":" form(secret))`, decoded. */
+function basicSecret(authorization: string | null): string | null {
+  try {
+    const pair = atob(/^Basic (.+)$/i.exec(authorization ?? "")?.[1] ?? "");
+    return new URLSearchParams(`s=${pair.slice(pair.indexOf(":") + 1)}`).get("s");
+  } catch {
+    return null; // not Basic credentials
+  }
+}
+
 const GUID = /^[\da-f]{8}(-[\da-f]{4}){3}-[\da-f]{12}$/i;
 /** Entra's `2026-11-28 12:00:00Z`, or ISO 8601 (`2026-11-28T12:00:00.1234567Z`). */
 const TIMESTAMP = /^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d{1,7})?(Z|[+-]\d\d:\d\d)$/;
-
-/** application/x-www-form-urlencoded, as RFC 6749 §2.3.1 asks for Basic credentials. */
-const form = (value: string) => new URLSearchParams([["", value]]).toString().slice(1);
 
 const checkSecret = (secret: unknown) =>
   need(typeof secret == "string" && secret.trim(), "clientSecret", "must be a non-empty string");
