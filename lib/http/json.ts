@@ -151,14 +151,11 @@ function sanitiseIssue(schema: SchemaNode, issue: v.BaseIssue<unknown>): Validat
   let node = schema;
   for (const item of issue.path ?? []) {
     while (node?.wrapped) node = node.wrapped; // optional, nullish, nullable
-    const { key, origin } = item as { key?: unknown; origin?: string };
+    const key = (item as { key?: unknown }).key;
     if (item.type === "array" && typeof key === "number") {
       path += `[${key}]`;
       node = node?.item;
-    } else if (
-      origin === "value" && typeof key === "string" && node?.entries &&
-      Object.hasOwn(node.entries, key)
-    ) {
+    } else if (typeof key === "string" && node?.entries && Object.hasOwn(node.entries, key)) {
       path += path ? `.${key}` : key;
       node = node.entries[key];
     } else {

@@ -75,6 +75,7 @@ test("validation issue paths never carry keys the body chose", () => {
       meta: v.optional(v.record(v.string(), v.object({ n: v.number() }))),
     })),
     strict: v.optional(v.strictObject({ known: v.string() })),
+    required: v.string(),
   });
   const body = {
     value: [
@@ -94,6 +95,7 @@ test("validation issue paths never carry keys the body chose", () => {
       "value[1].tags[key]",
       "value[1].meta[key].n",
       "strict[key]",
+      "required", // missing: a declared key, kept
     ]);
     assert.ok(!visible(error).includes(KEY));
     assert.ok(!JSON.stringify(error.issues).includes(KEY));
