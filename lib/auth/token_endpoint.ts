@@ -12,6 +12,7 @@ import type { HttpRequest, HttpResult } from "../http/send.ts";
 import { parseJson, tryReadJson } from "../http/json.ts";
 import { AuthenticationError } from "./errors.ts";
 import { Seconds } from "./_seconds.ts";
+import { toAccessToken } from "./_token.ts";
 import { formEncode as form, ifShaped, redact } from "../http/_redact.ts";
 import { need } from "../http/_check.ts";
 import { stripQuery } from "../http/_url.ts";
@@ -216,7 +217,7 @@ export async function clientCredentialsRequest(
 }
 
 const TokenResponse = v.object({
-  access_token: v.pipe(v.string(), v.check((t) => t.length > 0)),
+  access_token: v.string(),
   token_type: v.pipe(
     v.string(),
     v.check((t) => t.toLowerCase() === "bearer", 'token_type must be "Bearer"'),
@@ -237,7 +238,16 @@ const ErrorResponse = v.object({
 
 /**
  * Validates a token endpoint response and returns the token, or throws an
- * {@link AuthenticationError} carrying Entra's error fields (`error`, `errorDescription`,
+ * {@link AuthenticationError}.
+ *
+ * A 200 response must hold a `Bearer` `access_token` of visible ASCII characters (it goes into
+ * an `Authorization` header) and a positive, finite `expires_in`, counted from `options.now`
+ * (when the request was sent); otherwise the {@link AuthenticationError} (status 200) has the
+ * `ERR_INVALID_RESPONSE` {@link ResponseBodyError} as its `cause`. A lifetime over 24 hours
+ * (Entra's maximum) is clamped to 24 hours; `refresh_in` sets `refreshAfterTimestamp` only
+ * when it falls strictly inside the lifetime.
+ *
+ * Any other status is a refusal: the {@link AuthenticationError} carries Entra's error fields (`error`, `errorDescription`,
  * `errorCodes`, `traceId`, `correlationId`, `timestamp`). Secrets listed in `sensitive` are cut
  * out of every text the error keeps; `traceId` and `correlationId` are kept only when they are
  * GUIDs, `timestamp` only when it is a timestamp.
@@ -266,21 +276,13 @@ export async function processTokenResponse(
   const json = await tryReadJson(response);
   const { status } = response;
   if (status !== 200) throw tokenError(status, json, url, response, options);
-  let token: v.InferOutput<typeof TokenResponse>;
   try {
     if (json === undefined) throw new Error(`${where} is not valid JSON`);
-    token = parseJson(json, TokenResponse, where, status);
+    const token = parseJson(json, TokenResponse, where, status);
+    return toAccessToken(token, options.now, options.now, where, status);
   } catch (cause) {
     throw new AuthenticationError({ message: (cause as Error).message, status, cause, response });
   }
-  return {
-    token: token.access_token,
-    tokenType: "Bearer",
-    expiresOnTimestamp: options.now + token.expires_in * 1000,
-    refreshAfterTimestamp: token.refresh_in == null
-      ? undefined
-      : options.now + token.refresh_in * 1000,
-  };
 }
 
 function tokenError(

@@ -123,10 +123,18 @@ export function parseJson<const S extends v.GenericSchema>(
 ): v.InferOutput<S> {
   const result = v.safeParse(schema, json);
   if (result.success) return result.output;
-  const issues = result.issues.map((issue) => sanitiseIssue(schema as SchemaNode, issue));
+  throw invalidBody(what, status, result.issues.map((i) => sanitiseIssue(schema as SchemaNode, i)));
+}
+
+/** The `ERR_INVALID_RESPONSE` error for sanitised `issues` (at least one); see {@link readJson}. */
+export function invalidBody(
+  what: string,
+  status: number,
+  issues: ValidationIssue[],
+): ResponseBodyError {
   const first = issues[0]!;
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : "";
-  throw new ResponseBodyError(
+  return new ResponseBodyError(
     "ERR_INVALID_RESPONSE",
     `${what} has an unexpected shape: at ${first.path || "the root"} expected ` +
       `${first.expected ?? first.check}, received ${first.received}${more}`,
