@@ -21,6 +21,7 @@ import { checkId, checkScopes } from "./_confidential_client.ts";
 import { AuthenticationError, CredentialUnavailableError } from "./errors.ts";
 import { redact } from "../http/_redact.ts";
 import { Seconds } from "./_seconds.ts";
+import { toAccessToken } from "./_token.ts";
 import { cachedToken, cacheKey, fingerprint } from "./token_cache.ts";
 import { TransportCache } from "../http/_caches.ts";
 import type { AccessToken, GetTokenOptions, TokenCredential } from "./types.ts";
@@ -320,9 +321,12 @@ export class ManagedIdentityCredential implements TokenCredential {
         response,
       });
     }
-    let token: v.InferOutput<typeof MsiToken>;
+    // A token that cannot go into a header, has expired or has no expiry is ERR_INVALID_RESPONSE
+    // (wrapped); a lifetime over 24 hours is clamped (see toAccessToken).
+    const what = `The ${where} token response`;
     try {
-      token = parseJson(json, MsiToken, `The ${where} token response`, response.status);
+      const token = parseJson(json, MsiToken, what, response.status);
+      return toAccessToken(token, sentAt, this.#http.now(), what, response.status);
     } catch (cause) {
       throw new AuthenticationError({
         message: cause instanceof KvfetchError ? cause.message : `The ${where} response is invalid`,
@@ -331,26 +335,6 @@ export class ManagedIdentityCredential implements TokenCredential {
         response,
       });
     }
-    const expires = token.expires_on != null
-      ? token.expires_on * 1000
-      : token.expires_in != null
-      ? sentAt + token.expires_in * 1000
-      : undefined;
-    if (expires === undefined) {
-      throw new AuthenticationError({
-        message: `The ${where} token response has neither expires_on nor expires_in`,
-        status: response.status,
-        response,
-      });
-    }
-    return {
-      token: token.access_token,
-      tokenType: "Bearer",
-      expiresOnTimestamp: expires,
-      refreshAfterTimestamp: token.refresh_in == null
-        ? undefined
-        : sentAt + token.refresh_in * 1000,
-    };
   }
 }
 

@@ -9,11 +9,14 @@ import { CredentialUnavailableError } from "./errors.ts";
 import { checkScopes } from "./_confidential_client.ts";
 import type { AccessToken, GetTokenOptions, TokenCredential } from "./types.ts";
 import { throwIfAborted } from "../http/_abort.ts";
+import { isHeaderSafe } from "./_token.ts";
 
 /**
  * Hands out one token you obtained elsewhere (a CLI, a token broker, a test). When you give a
  * JWT without `expiresOnTimestamp`, its `exp` claim is used. Once the token has expired,
- * `getToken` fails with a {@link CredentialUnavailableError} instead of returning it.
+ * `getToken` fails with a {@link CredentialUnavailableError} instead of returning it. A token
+ * with characters that cannot go into an HTTP header (anything but visible ASCII) is refused
+ * at once with a `TypeError`.
  *
  * @example
  * ```ts
@@ -44,6 +47,12 @@ export class StaticTokenCredential implements TokenCredential {
     const value = typeof token === "string" ? token : token?.token;
     if (typeof value !== "string" || value.trim() === "") {
       throw new TypeError('"token" must be a non-empty string');
+    }
+    if (!isHeaderSafe(value)) {
+      throw new TypeError(
+        '"token" may only contain visible ASCII characters: no spaces, line breaks, control ' +
+          "or non-ASCII characters (trim what you read from a file or command)",
+      );
     }
     let expires = typeof token === "string" ? undefined : token.expiresOnTimestamp;
     // Not a JWT: the expiry must be given.

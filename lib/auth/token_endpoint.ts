@@ -12,7 +12,8 @@ import type { HttpRequest, HttpResult } from "../http/send.ts";
 import { parseJson, tryReadJson } from "../http/json.ts";
 import { AuthenticationError } from "./errors.ts";
 import { Seconds } from "./_seconds.ts";
-import { redact } from "../http/_redact.ts";
+import { toAccessToken } from "./_token.ts";
+import { formEncode as form, ifShaped, redact } from "../http/_redact.ts";
 import { need } from "../http/_check.ts";
 import { stripQuery } from "../http/_url.ts";
 import type { AccessToken } from "./types.ts";
@@ -81,6 +82,7 @@ export function clientSecretPost(clientSecret: string): ClientAuthentication {
  */
 export function clientSecretBasic(clientSecret: string): ClientAuthentication {
   checkSecret(clientSecret);
+  // Each part form-urlencoded, as RFC 6749 §2.3.1 asks.
   return (_body, headers, { clientId }) =>
     headers.set("authorization", `Basic ${btoa(`${form(clientId)}:${form(clientSecret)}`)}`);
 }
@@ -137,7 +139,9 @@ export interface TokenRequestParameters {
 
 /**
  * A built token request, plus the values in it that must never appear anywhere else (the
- * client secret, the assertion): {@link processTokenResponse} cuts them out of error text.
+ * client secret, also as decoded from Basic credentials, the assertion, the `Authorization`
+ * header): {@link processTokenResponse} cuts each out of error text, raw,
+ * `encodeURIComponent`-encoded and form-encoded.
  *
  * @example
  * ```ts
@@ -198,11 +202,13 @@ export async function clientCredentialsRequest(
     signal: options.signal,
   });
   const authorization = headers.get("authorization");
+  // `redact` also cuts the encoded forms of each (so the secret as sent in the form body).
   const sensitive = [
     body.get("client_secret"),
     body.get("client_assertion"),
     authorization,
     authorization?.slice(6), // the Basic credentials alone
+    basicSecret(authorization),
   ].filter((s): s is string => !!s);
   return {
     request: { method: "POST", url: params.tokenEndpoint, headers, body: body.toString() },
@@ -211,7 +217,7 @@ export async function clientCredentialsRequest(
 }
 
 const TokenResponse = v.object({
-  access_token: v.pipe(v.string(), v.check((t) => t.length > 0)),
+  access_token: v.string(),
   token_type: v.pipe(
     v.string(),
     v.check((t) => t.toLowerCase() === "bearer", 'token_type must be "Bearer"'),
@@ -232,9 +238,19 @@ const ErrorResponse = v.object({
 
 /**
  * Validates a token endpoint response and returns the token, or throws an
- * {@link AuthenticationError} carrying Entra's error fields (`error`, `errorDescription`,
- * `errorCodes`, `traceId`, `correlationId`). Secrets listed in `sensitive` are cut out of
- * every text the error keeps.
+ * {@link AuthenticationError}.
+ *
+ * A 200 response must hold a `Bearer` `access_token` of visible ASCII characters (it goes into
+ * an `Authorization` header) and a positive, finite `expires_in`, counted from `options.now`
+ * (when the request was sent); otherwise the {@link AuthenticationError} (status 200) has the
+ * `ERR_INVALID_RESPONSE` {@link ResponseBodyError} as its `cause`. A lifetime over 24 hours
+ * (Entra's maximum) is clamped to 24 hours; `refresh_in` sets `refreshAfterTimestamp` only
+ * when it falls strictly inside the lifetime.
+ *
+ * Any other status is a refusal: the {@link AuthenticationError} carries Entra's error fields (`error`, `errorDescription`,
+ * `errorCodes`, `traceId`, `correlationId`, `timestamp`). Secrets listed in `sensitive` are cut
+ * out of every text the error keeps; `traceId` and `correlationId` are kept only when they are
+ * GUIDs, `timestamp` only when it is a timestamp.
  *
  * @example
  * ```ts
@@ -260,21 +276,13 @@ export async function processTokenResponse(
   const json = await tryReadJson(response);
   const { status } = response;
   if (status !== 200) throw tokenError(status, json, url, response, options);
-  let token: v.InferOutput<typeof TokenResponse>;
   try {
     if (json === undefined) throw new Error(`${where} is not valid JSON`);
-    token = parseJson(json, TokenResponse, where, status);
+    const token = parseJson(json, TokenResponse, where, status);
+    return toAccessToken(token, options.now, options.now, where, status);
   } catch (cause) {
     throw new AuthenticationError({ message: (cause as Error).message, status, cause, response });
   }
-  return {
-    token: token.access_token,
-    tokenType: "Bearer",
-    expiresOnTimestamp: options.now + token.expires_in * 1000,
-    refreshAfterTimestamp: token.refresh_in == null
-      ? undefined
-      : options.now + token.refresh_in * 1000,
-  };
 }
 
 function tokenError(
@@ -300,15 +308,26 @@ function tokenError(
     error,
     errorDescription: description,
     errorCodes: e?.error_codes ?? undefined,
-    traceId: e?.trace_id ?? undefined,
-    correlationId: e?.correlation_id ?? undefined,
-    timestamp: e?.timestamp ?? undefined,
+    traceId: ifShaped(e?.trace_id, GUID),
+    correlationId: ifShaped(e?.correlation_id, GUID),
+    timestamp: ifShaped(e?.timestamp, TIMESTAMP),
     response,
   });
 }
 
-/** application/x-www-form-urlencoded, as RFC 6749 §2.3.1 asks for Basic credentials. */
-const form = (value: string) => new URLSearchParams([["", value]]).toString().slice(1);
+/** The client secret inside Basic credentials, `base64(form(id) ":" form(secret))`, decoded. */
+function basicSecret(authorization: string | null): string | null {
+  try {
+    const pair = atob(/^Basic (.+)$/i.exec(authorization ?? "")?.[1] ?? "");
+    return new URLSearchParams(`s=${pair.slice(pair.indexOf(":") + 1)}`).get("s");
+  } catch {
+    return null; // not Basic credentials
+  }
+}
+
+const GUID = /^[\da-f]{8}(-[\da-f]{4}){3}-[\da-f]{12}$/i;
+/** Entra's `2026-11-28 12:00:00Z`, or ISO 8601 (`2026-11-28T12:00:00.1234567Z`). */
+const TIMESTAMP = /^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d{1,7})?(Z|[+-]\d\d:\d\d)$/;
 
 const checkSecret = (secret: unknown) =>
   need(typeof secret == "string" && secret.trim(), "clientSecret", "must be a non-empty string");

@@ -108,6 +108,15 @@ export async function readJson<const S extends v.GenericSchema>(
   return parseJson(json, schema, what, response.status);
 }
 
+/**
+ * A valibot check whose issue says what was `expected` (a sanitised issue keeps no message,
+ * since messages may quote the body). For checks of server data that later code relies on.
+ */
+export const must = <T>(expected: string, ok: (value: T) => boolean): v.RawCheckAction<T> =>
+  v.rawCheck<T>(({ dataset, addIssue }) => {
+    if (dataset.typed && !ok(dataset.value)) addIssue({ expected });
+  });
+
 /** Validates already-parsed JSON with `schema`; see {@link readJson}. */
 export function parseJson<const S extends v.GenericSchema>(
   json: unknown,
@@ -117,10 +126,18 @@ export function parseJson<const S extends v.GenericSchema>(
 ): v.InferOutput<S> {
   const result = v.safeParse(schema, json);
   if (result.success) return result.output;
-  const issues = result.issues.map(sanitiseIssue);
+  throw invalidBody(what, status, result.issues.map((i) => sanitiseIssue(schema as SchemaNode, i)));
+}
+
+/** The `ERR_INVALID_RESPONSE` error for sanitised `issues` (at least one); see {@link readJson}. */
+export function invalidBody(
+  what: string,
+  status: number,
+  issues: ValidationIssue[],
+): ResponseBodyError {
   const first = issues[0]!;
   const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : "";
-  throw new ResponseBodyError(
+  return new ResponseBodyError(
     "ERR_INVALID_RESPONSE",
     `${what} has an unexpected shape: at ${first.path || "the root"} expected ` +
       `${first.expected ?? first.check}, received ${first.received}${more}`,
@@ -128,12 +145,34 @@ export function parseJson<const S extends v.GenericSchema>(
   );
 }
 
-function sanitiseIssue(issue: v.BaseIssue<unknown>): ValidationIssue {
+/** The parts of a valibot schema an issue path is walked along. */
+type SchemaNode = {
+  entries?: Record<string, SchemaNode>;
+  item?: SchemaNode;
+  value?: SchemaNode;
+  wrapped?: SchemaNode;
+} | undefined;
+
+/**
+ * Keeps an issue's path, walking the schema along it: array indexes and keys the schema
+ * declares stay; any key the body chose (of a record or map, or an unknown one) becomes `[key]`.
+ */
+function sanitiseIssue(schema: SchemaNode, issue: v.BaseIssue<unknown>): ValidationIssue {
   let path = "";
+  let node = schema;
   for (const item of issue.path ?? []) {
+    while (node?.wrapped) node = node.wrapped; // optional, nullish, nullable
     const key = (item as { key?: unknown }).key;
-    if (typeof key === "number") path += `[${key}]`;
-    else if (typeof key === "string") path += path ? `.${key}` : key;
+    if (item.type === "array" && typeof key === "number") {
+      path += `[${key}]`;
+      node = node?.item;
+    } else if (typeof key === "string" && node?.entries && Object.hasOwn(node.entries, key)) {
+      path += path ? `.${key}` : key;
+      node = node.entries[key];
+    } else {
+      path += "[key]";
+      node = node?.value; // a record's values
+    }
   }
   return { path, expected: issue.expected, received: typeName(issue.input), check: issue.type };
 }

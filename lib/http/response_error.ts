@@ -7,6 +7,10 @@
 import * as v from "valibot";
 import { RestError } from "./errors.ts";
 import type { HttpResult } from "./send.ts";
+import { ifShaped, redact } from "./_redact.ts";
+
+/** What an Azure error code looks like (`SecretNotFound`, `Microsoft.KeyVault…`). */
+const AZURE_CODE = /^[A-Za-z][\w.]{0,99}$/;
 
 /** `{"error":{"code","message","innererror":{"code","innererror":{...}}}}`, as Azure sends it. */
 const AzureErrorBody = v.object({
@@ -32,9 +36,11 @@ export interface AzureErrorDetails {
 /**
  * Reads `error.code`, `error.message` and the innermost `innererror.code` from a body.
  * Anything else (not JSON, another shape) yields an empty result: an error body must never be
- * the reason an error cannot be reported.
+ * the reason an error cannot be reported. Codes are kept only when they look like Azure codes
+ * (a letter, then up to 99 letters, digits, `_` and `.`); `sensitive` values are cut out of all
+ * three fields.
  */
-export function parseAzureErrorBody(text: string): AzureErrorDetails {
+export function parseAzureErrorBody(text: string, sensitive: string[] = []): AzureErrorDetails {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -53,18 +59,24 @@ export function parseAzureErrorBody(text: string): AzureErrorDetails {
     if (level.output.code) innerErrorCode = level.output.code;
     inner = level.output.innererror;
   }
+  const asCode = (c: string | null | undefined) => ifShaped(redact(c ?? "", sensitive), AZURE_CODE);
   return {
-    errorCode: code ?? undefined,
-    serviceMessage: message ?? undefined,
-    innerErrorCode,
+    errorCode: asCode(code),
+    serviceMessage: redact(message ?? undefined, sensitive),
+    innerErrorCode: asCode(innerErrorCode),
   };
 }
 
 /**
  * Builds the {@link RestError} for a response the operation did not expect. Reads (and so
  * releases) the body; the error keeps the response, readable again, as `error.response`.
+ * `sensitive` values (such as the bearer token that was sent) are cut out of what the error
+ * reports of the body.
  */
-export async function responseError(result: HttpResult): Promise<RestError> {
+export async function responseError(
+  result: HttpResult,
+  sensitive: string[] = [],
+): Promise<RestError> {
   const { response } = result;
   const kept = response.bodyUsed ? response : response.clone();
   let text = "";
@@ -77,7 +89,7 @@ export async function responseError(result: HttpResult): Promise<RestError> {
     status: response.status,
     method: result.method,
     url: result.url,
-    ...parseAzureErrorBody(text),
+    ...parseAzureErrorBody(text, sensitive),
     requestId: response.headers.get("x-ms-request-id") ?? undefined,
     clientRequestId: result.clientRequestId,
     attempts: result.attempts,

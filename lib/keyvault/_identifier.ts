@@ -6,6 +6,10 @@ export interface ParsedIdentifier {
   version: string | undefined;
 }
 
+/**
+ * Splits an identifier whose collection is one of `collections`; a `TypeError` for anything
+ * else (callers that read server data turn that into an invalid-response issue).
+ */
 export function parseIdentifier(
   id: unknown,
   collections: readonly string[],
@@ -28,10 +32,17 @@ export function parseIdentifier(
       `Not a ${what} identifier: expected ${url.origin}/${collections[0]}/{name}[/{version}]`,
     );
   }
+  const decode = (segment: string) => {
+    try {
+      return decodeURIComponent(segment);
+    } catch {
+      throw new TypeError(`Not a ${what} identifier: malformed %-escape in its path`);
+    }
+  };
   return {
     sourceId: id,
     vaultUrl: url.origin,
-    name: decodeURIComponent(name),
-    version: version ? decodeURIComponent(version) : undefined,
+    name: decode(name),
+    version: version ? decode(version) : undefined,
   };
 }

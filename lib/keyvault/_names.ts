@@ -2,14 +2,20 @@
 
 import { need } from "../http/_check.ts";
 
-/** Returns `name`, or throws a TypeError unless it is a valid Key Vault object name. */
+/** Returns `name`, or throws a TypeError naming the Key Vault naming rule it breaks. */
 export function checkName(name: unknown): string {
-  need(
-    typeof name == "string" && /^[0-9a-zA-Z-]{1,127}$/.test(name),
-    "name",
-    "must be 1 to 127 letters, digits and dashes",
-  );
-  return name as string;
+  need(typeof name == "string", "name", "must be a string");
+  const text = name as string;
+  need(text && text.length < 128, "name", `must be 1 to 127 characters (got ${text.length})`);
+  const at = text.search(/[^0-9a-zA-Z-]/);
+  if (at >= 0) {
+    // One character, escaped, is all a message may quote of a rejected name.
+    const found = JSON.stringify(String.fromCodePoint(text.codePointAt(at)!));
+    throw new TypeError(
+      `"name" may only contain letters, digits and dashes (found ${found} at position ${at + 1})`,
+    );
+  }
+  return text;
 }
 
 /** Returns `""` (latest) for no version, else a checked 32-hex-character version. */
@@ -18,7 +24,7 @@ export function checkVersion(version: unknown): string {
   need(
     typeof version == "string" && /^[0-9a-fA-F]{32}$/.test(version),
     "version",
-    "must be 32 hexadecimal characters",
+    'must be 32 hexadecimal characters; omit it (or pass "") for the latest version',
   );
   return version as string;
 }
@@ -46,14 +52,34 @@ export function toUnix(date: Date | undefined, option: string): number | undefin
   return Math.floor(+date / 1000);
 }
 
-/** Checks tags: a plain object of strings. */
+/**
+ * Checks tags against Key Vault's limits: a plain (or null-prototype) object of at most 15
+ * string values, names up to 512 characters, values up to 256.
+ */
 export function checkTags(tags: unknown): Record<string, string> | undefined {
+  if (tags === undefined) return undefined;
+  const proto = typeof tags == "object" && tags ? Object.getPrototypeOf(tags) : undefined;
   need(
-    tags === undefined ||
-      (tags?.constructor == Object &&
-        Object.values(tags as object).every((t) => typeof t == "string")),
+    proto === Object.prototype || proto === null,
     "tags",
-    "must be an object of strings",
+    "must be a plain object of strings (not an array, Map or class instance)",
   );
-  return tags as Record<string, string> | undefined;
+  const entries = Object.entries(tags as object);
+  need(
+    entries.length <= 15,
+    "tags",
+    `may hold at most 15 tags (got ${entries.length})`,
+    RangeError,
+  );
+  for (const [name, value] of entries) {
+    need(
+      typeof value == "string",
+      "tags",
+      `values must be strings (got ${value === null ? "null" : typeof value})`,
+    );
+    const [n, v] = [name.length, value.length];
+    need(n <= 512, "tags", `names may be at most 512 characters (got ${n})`, RangeError);
+    need(v <= 256, "tags", `values may be at most 256 characters (got ${v})`, RangeError);
+  }
+  return tags as Record<string, string>;
 }

@@ -13,7 +13,7 @@ import { type PagedAsyncIterableIterator, pagedIterator, pageSchema } from "../h
 import { responseError } from "../http/response_error.ts";
 import { type HttpResult, resultHead } from "../http/send.ts";
 import type { TokenCredential } from "../auth/types.ts";
-import { VaultPipeline } from "./_vault_pipeline.ts";
+import { sensitiveOf, VaultPipeline } from "./_vault_pipeline.ts";
 import { checkPageSize } from "./_names.ts";
 import type { ListOptions, PollOptions, VaultClientOptions } from "./options.ts";
 
@@ -50,7 +50,9 @@ export class VaultOperations {
     expected: readonly number[] = [200],
   ): Promise<HttpResult> {
     const result = await this.pipeline.request({ method, path, body, signal });
-    if (!expected.includes(resultHead(result).status)) throw await responseError(result);
+    if (!expected.includes(resultHead(result).status)) {
+      throw await responseError(result, sensitiveOf(result));
+    }
     return result;
   }
 

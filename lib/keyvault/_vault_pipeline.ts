@@ -35,6 +35,7 @@ import { secureUrl } from "../http/_secure_url.ts";
 import { need } from "../http/_check.ts";
 import { AzureClouds } from "../auth/clouds.ts";
 import { CredentialUnavailableError } from "../auth/errors.ts";
+import { isHeaderSafe } from "../auth/_token.ts";
 import type { AccessToken, KeyVaultChallenge, TokenCredential } from "../auth/types.ts";
 import type { VaultClientOptions } from "./options.ts";
 
@@ -49,8 +50,14 @@ const probing = new TransportCache<Promise<Probe>>();
 
 const CLOUDS = Object.values(AzureClouds);
 
-/** Only visible ASCII can go into a header: a token with anything else is refused unsent. */
-const TOKEN_CHARS = /^[\x21-\x7e]+$/;
+/** The bearer token each result was sent with, to cut it out of any error text. */
+const sentTokens = new WeakMap<HttpResult, string>();
+
+/** The values to cut out of errors about `result`: the bearer token it was sent with. */
+export function sensitiveOf(result: HttpResult): string[] {
+  const token = sentTokens.get(result);
+  return token ? [token] : [];
+}
 
 /** One request to the vault, before authentication. */
 export interface VaultRequest {
@@ -195,6 +202,7 @@ export class VaultPipeline {
     for (let retried = false;; retried = true) {
       headers.authorization = `Bearer ${sent}`;
       const result = await sendResolved({ method, url, headers, body }, http);
+      sentTokens.set(result, sent);
       const head = resultHead(result);
       if (head.status !== 401 || retried) return result;
       // A CAE challenge gets a token for its claims; a plain 401 a fresh token.
@@ -279,7 +287,8 @@ export class VaultPipeline {
     const value = token?.token;
     if (!value) throw new CredentialUnavailableError("The credential returned no token");
     if (value !== this.#checked) {
-      if (typeof value != "string" || !TOKEN_CHARS.test(value)) {
+      // Only visible ASCII can go into a header: anything else is refused, unsent, unshown.
+      if (typeof value != "string" || !isHeaderSafe(value)) {
         throw new KvfetchError(
           "ERR_INVALID_TOKEN",
           "The credential returned an access token with characters that cannot be sent in an " +

@@ -8,6 +8,8 @@
 import * as v from "valibot";
 import { fromUnix } from "./_names.ts";
 import { parseIdentifier } from "./_identifier.ts";
+import { must } from "../http/json.ts";
+import { decodeBase64 } from "../http/_base64.ts";
 
 /**
  * The parts of a secret identifier.
@@ -193,9 +195,21 @@ const Attributes = v.object({
 
 const Tags = v.nullish(v.record(v.string(), v.string()));
 
-/** A `SecretBundle` (also `SecretItem`, which has no value) as Key Vault sends it. */
+/** Whether `f(x)` returns without throwing. */
+const succeeds = <T>(f: (x: T) => unknown) => (x: T) => {
+  try {
+    return !!f(x);
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * A `SecretBundle` (also `SecretItem`, which has no value) as Key Vault sends it. Its `id` is
+ * checked to be a secret identifier, so mapping a validated bundle never throws.
+ */
 export const SecretBundleSchema = v.object({
-  id: v.pipe(v.string(), v.check(isUrl, "must be a URL")),
+  id: v.pipe(v.string(), must("a secret identifier", succeeds(parseKeyVaultSecretIdentifier))),
   value: v.nullish(v.string()),
   contentType: v.nullish(v.string()),
   attributes: v.nullish(Attributes),
@@ -211,19 +225,13 @@ export const SecretBundleSchema = v.object({
 /** A secret bundle as validated. */
 export type SecretBundle = v.InferOutput<typeof SecretBundleSchema>;
 
-/** `{ value }` of a backup. */
+/** `{ value }` of a backup: non-empty base64url that `decodeBase64` decodes. */
 export const BackupSchema = v.object({
-  value: v.pipe(v.string(), v.check((s) => /^[\w\-+/]*={0,2}$/.test(s), "must be base64url")),
+  value: v.pipe(
+    v.string(),
+    must("base64url", succeeds((s: string) => /^[\w\-+/]+={0,2}$/.test(s) && decodeBase64(s))),
+  ),
 });
-
-function isUrl(s: string): boolean {
-  try {
-    new URL(s);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Maps a bundle or list item to {@link SecretProperties}. */
 export function toSecretProperties(bundle: SecretBundle): SecretProperties {

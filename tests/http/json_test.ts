@@ -69,7 +69,7 @@ test("readJson() raises ERR_INVALID_RESPONSE with sanitised issues, never the va
       assert.deepEqual(
         error.issues.map((i) => [i.path, i.received]),
         [["value", "number"], ["id", "string"], ["attributes.enabled", "string"], [
-          "tags.n",
+          "tags[key]",
           "number",
         ]],
       );

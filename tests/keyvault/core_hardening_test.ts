@@ -424,3 +424,31 @@ test("a tenant the credential may not use fails without pinning anything", async
   tenant = TENANT;
   assert.equal((await c.getSecret("db")).value, "v");
 });
+
+test("a vault that echoes the bearer token in an error never gets it into the RestError", async () => {
+  const url = vault();
+  const token = "eyJ0eXAiOiJKV1QifQ.eyJzZWNyZXQiOnRydWV9.c2lnbmF0dXJlLXBhcnQ";
+  const fetch: FetchLike = (_url, init) => {
+    const auth = new Headers(init.headers).get("authorization");
+    return Promise.resolve(
+      auth
+        ? json(400, {
+          error: { code: "BadParameter", message: `Header '${auth}' is not accepted` },
+        })
+        : json(401, {}, { "www-authenticate": CHALLENGE }),
+    );
+  };
+  const credential = {
+    getToken: () => Promise.resolve({ token, expiresOnTimestamp: Date.now() + 60_000 }),
+  };
+  await assert.rejects(
+    new SecretClient(url, credential, { fetch }).getSecret("db"),
+    (e: unknown) => {
+      assert.ok(e instanceof RestError && e.status === 400);
+      const texts = [e.message, String(e.stack), JSON.stringify(e), JSON.stringify({ ...e })];
+      for (const text of texts) assert.ok(!text.includes(token), text);
+      assert.match(e.message, /\[REDACTED\]/);
+      return true;
+    },
+  );
+});
