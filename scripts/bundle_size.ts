@@ -39,12 +39,19 @@ import {
  *   acquisition and caching, the Key Vault challenge, retries, valibot validation and the whole
  *   SecretClient class (a class cannot be tree-shaken method by method); even with every long
  *   string removed it measured 10,554 bytes.
- * - GZIP_BUDGET_A, the enforced ceiling, is the measured size (12,236 bytes on 2026-11-28,
- *   after a size pass from 13,970) plus ~2.5 % headroom, so any growth fails CI. Lower it as
- *   the code shrinks; raise it only with a reason written here.
+ * - GZIP_BUDGET_A, the enforced ceiling, is the measured size plus ~2.5 % headroom, so any
+ *   growth fails CI. Lower it as the code shrinks; raise it only with a reason written here.
+ *   History: 12,236 bytes on 2026-11-28 (after a size pass from 13,970); 12,303 with the
+ *   challenge-cache fix; raised on 2026-12-01 to 15,190 measured by the core hardening issue:
+ *   a response size cap with a streaming reader, per-try deadlines that hold against a fetch
+ *   that ignores its signal, shared challenge probes whose failures and aborts are shared,
+ *   per-transport caches, single-flight forced refreshes, the scope rebuilt from the verified
+ *   resource, paging loop and page bounds, redaction of every encoded form of a secret, token
+ *   lifetime and header-safety checks, messages that say which rule broke, and the lazily
+ *   built response that keeps a call from reading its body twice.
  */
 const GZIP_TARGET_A = 8_192;
-const GZIP_BUDGET_A = 12_544;
+const GZIP_BUDGET_A = 15_570;
 
 /** One bundle to measure: an ES module that imports from `kvfetch[/…]` and uses it. */
 interface Entry {
