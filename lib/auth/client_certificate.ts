@@ -117,7 +117,10 @@ export class ClientCertificateCredential implements TokenCredential {
     const signer = () =>
       this.#signer ??= prepareSigner(parsed.certificates, parsed.key, algorithm, sendChain);
     const assertion = async (context: ClientAuthenticationContext) => {
-      const [{ key, alg, header }, { SignJWT }] = await Promise.all([signer(), import("jose")]);
+      const [{ key, alg, header }, { SignJWT }] = await Promise.all([
+        signer(),
+        import("./_jose.ts"),
+      ]);
       const now = Math.floor(context.now / 1000);
       return await new SignJWT({})
         .setProtectedHeader({ ...header, alg, typ: "JWT" })
@@ -165,7 +168,7 @@ async function prepareSigner(
 ): Promise<Signer> {
   const alg = info.type === "RSA" ? algorithm : EC_ALG[info.curve!];
   // jose loads on first use: importing kvfetch costs nothing for credentials that never sign.
-  const { CompactSign, compactVerify, importPKCS8, importX509 } = await import("jose");
+  const { CompactSign, compactVerify, importPKCS8, importX509 } = await import("./_jose.ts");
   let key: CryptoKey;
   try {
     key = await importPKCS8(toPem(info.pkcs8, "PRIVATE KEY"), alg);
