@@ -376,7 +376,9 @@ async function tryOnce(
       }, timeoutMs);
     }
   }
-  const race = <T>(p: Promise<T>) => deadline ? Promise.race([p, deadline]) : p;
+  // The platform's fetch stops at its signal; only an injected one may ignore it.
+  const race = <T>(p: Promise<T>) =>
+    deadline && opts.fetch !== globalFetch ? Promise.race([p, deadline]) : p;
   let response: Response | undefined;
   try {
     // A fresh headers object per try: a fetch wrapper may mutate what it is given.

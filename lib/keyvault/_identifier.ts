@@ -16,6 +16,20 @@ export function parseIdentifier(
   what: string,
 ): ParsedIdentifier {
   if (typeof id !== "string") throw new TypeError(`A ${what} identifier must be a string`);
+  // The same ids come back call after call (and twice per bundle: checked, then mapped).
+  const key = `${collections[0]} ${id}`;
+  let parsed = recent.get(key);
+  if (!parsed) {
+    if (recent.size >= 256) recent.clear();
+    recent.set(key, parsed = parse(id, collections, what));
+  }
+  return parsed;
+}
+
+/** Identifiers parsed lately (results are never mutated by their callers). */
+const recent = new Map<string, ParsedIdentifier>();
+
+function parse(id: string, collections: readonly string[], what: string): ParsedIdentifier {
   let url: URL;
   try {
     url = new URL(id);
