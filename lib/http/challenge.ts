@@ -64,7 +64,7 @@ const TENANT = /^[0-9A-Za-z][0-9A-Za-z._-]*$/;
 
 /**
  * The origin of a challenge's `resource`, or of a `scope` (`<resource>/.default`), or a reason
- * why it is not usable: not one absolute https URL, with userinfo, a path, query or fragment,
+ * why it is not usable: not one absolute http(s) URL, with userinfo, a path, query or fragment,
  * or whitespace (several values).
  */
 export function resourceOrigin(value: string, isScope = false): string | { refused: string } {
@@ -75,7 +75,8 @@ export function resourceOrigin(value: string, isScope = false): string | { refus
   } catch {
     // reported below
   }
-  if (!url || url.protocol !== "https:") return { refused: "is not one absolute https URL" };
+  // http only for a loopback emulator's resource: the token itself goes to the vault URL only.
+  if (!url || !/^https?:$/.test(url.protocol)) return { refused: "is not one absolute URL" };
   if (url.username || url.password) return { refused: "has userinfo" };
   if (url.pathname.replace(/\/$/, "") || url.search || url.hash || /[?#]/.test(text)) {
     return { refused: isScope ? "is not <resource>/.default" : "has a path or query" };

@@ -73,12 +73,12 @@ test("readKeyVaultChallenge() builds the scope from the resource's origin, never
     ["https://vault.azure.net/other/.default", "resource", /path/],
     ["https://vault.azure.net/x", "resource", /path/],
     ["https://vault.azure.net?x=1", "resource", /path or query/],
-    ["https://vault.azure.net https://evil.example", "resource", /one absolute https URL/],
-    ["https://vault.azure.net,https://evil.example", "resource", /one absolute https URL|path/],
-    ["vault.azure.net", "resource", /one absolute https URL/],
-    ["http://vault.azure.net", "resource", /one absolute https URL/],
+    ["https://vault.azure.net https://evil.example", "resource", /one absolute URL/],
+    ["https://vault.azure.net,https://evil.example", "resource", /one absolute URL|path/],
+    ["vault.azure.net", "resource", /one absolute URL/],
+    ["ftp://vault.azure.net", "resource", /one absolute URL/],
     ["https://vault.azure.net/evil/.default", "scope", /<resource>\/\.default/],
-    ["https://a.net/.default https://b.net/.default", "scope", /one absolute https URL/],
+    ["https://a.net/.default https://b.net/.default", "scope", /one absolute URL/],
   ];
   for (const [value, name, reason] of refused) {
     const read = challenge(value, name);
