@@ -298,8 +298,8 @@ export interface CompileOptions {
   outDir: string;
   /**
    * A built npm package (`npm/`): run the tests against its JavaScript instead of compiling
-   * `mod.ts` and `lib/` from source. Its module tree (the directory holding the file that
-   * `exports["."]` names) must mirror the source layout (`mod.js`, `lib/…`).
+   * `mod.ts` and `lib/` from source. Its per-module tree (`mod.js`, `lib/…` at the package
+   * root, beside the `dist/` bundles) mirrors the source layout.
    */
   packageDir?: string;
 }
@@ -415,17 +415,15 @@ function unresolvedImports(outDir: string, files: string[]): string[] {
   return missing;
 }
 
-/** Copies a built package's module tree over `outDir` (mod.js, lib/**). */
+/**
+ * Copies a built package's per-module tree over `outDir` (mod.js, lib/**): the JavaScript the
+ * build emits one file per module, beside the `dist/` bundles that `exports` names (the bundles
+ * are those same files concatenated; the tests import internal modules, so they need these).
+ */
 function copyPackage(packageDir: string, outDir: string): string {
   const pkg = JSON.parse(Deno.readTextFileSync(`${packageDir}/package.json`));
-  const dot = pkg.exports?.["."];
-  const main: string | undefined = typeof dot === "string"
-    ? dot
-    : dot?.import?.default ?? dot?.import ?? dot?.default;
-  if (typeof main !== "string" || !main.endsWith("mod.js")) {
-    throw new Error(`${packageDir}/package.json: exports["."] should name …/mod.js, got ${main}`);
-  }
-  const tree = `${packageDir}/${main.slice(0, -"mod.js".length)}`;
+  const tree = `${packageDir}/`;
+  if (!exists(`${tree}mod.js`)) throw new Error(`${tree}mod.js: missing (not a kvfetch build?)`);
   if (!exists(`${tree}lib`)) throw new Error(`${tree}lib: missing (the tests import lib/ paths)`);
   const copy = (from: string, to: string) => {
     for (const entry of Deno.readDirSync(from)) {

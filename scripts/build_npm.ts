@@ -9,7 +9,14 @@
  * 3. Emits one ESM `.js` and one `.d.ts` per module into `npm/` (target ES2022, `.ts` specifiers
  *    rewritten to `.js`, no runtime shims). Bare `jose` and `valibot` stay bare and become
  *    `dependencies` with the ranges of `deno.json#imports`.
- * 4. Writes `npm/package.json` from `deno.json`, copies README.md and LICENSE, and checks the
+ * 4. Bundles those `.js` files once more with esbuild into `npm/dist/`: one ES module per entry
+ *    point plus shared chunks (code splitting keeps one copy of every class and cache across
+ *    subpaths), `jose` and `valibot` left as imports. This is what `exports` points at and what
+ *    the tarball ships (with the `.d.ts` files): Node loads a module in a few files instead of
+ *    ~45, which cuts the import time and memory by two thirds. The per-module `.js` files stay
+ *    in `npm/` for the runtime matrix, whose tests import internal modules; the bundles are
+ *    those same files, concatenated.
+ * 5. Writes `npm/package.json` from `deno.json`, copies README.md and LICENSE, and checks the
  *    output: no `node:` specifier, no triple-slash reference (so no Deno or Node types), every
  *    relative specifier ends in `.js` and names an emitted file.
  *
@@ -22,6 +29,8 @@
 
 // deno-lint-ignore no-import-prefix -- the build pins its own compiler, apart from Deno's.
 import ts from "npm:typescript@~5.9.3";
+// deno-lint-ignore no-import-prefix -- the same esbuild as the runtime matrix (scripts/matrix).
+import * as esbuild from "npm:esbuild@0.28.2";
 
 /** The repository root (the directory that holds `deno.json`). */
 export const ROOT: string = decodeURIComponent(new URL("../", import.meta.url).pathname)
@@ -68,6 +77,11 @@ function jsPath(tsPath: string): string {
   return tsPath.replace(/\.ts$/, ".js");
 }
 
+/** `./lib/auth/mod.ts` → `./dist/lib/auth/mod.js`: the bundled entry point of an export. */
+function distPath(tsPath: string): string {
+  return jsPath(tsPath).replace(/^\.\//, "./dist/");
+}
+
 /** Makes `npm/package.json` (key order is fixed, so the text is deterministic). */
 export function packageJson(
   config: DenoConfig,
@@ -76,8 +90,8 @@ export function packageJson(
 ): Record<string, unknown> {
   const exports: Record<string, Record<string, string>> = {};
   for (const [subpath, module] of Object.entries(config.exports)) {
-    const js = jsPath(module);
-    exports[subpath] = { types: js.replace(/\.js$/, ".d.ts"), import: js, default: js };
+    const js = distPath(module);
+    exports[subpath] = { types: jsPath(module).replace(/\.js$/, ".d.ts"), import: js, default: js };
   }
   const root = exports["."];
   return {
@@ -456,8 +470,16 @@ async function compileAndWrite(
   const dependencies = Object.fromEntries(
     [...npm.keys()].sort().map((name) => [name, npm.get(name)!.range]),
   );
-  const topLevel = [...new Set([...output.keys()].map((f) => f.split("/")[0]!))].sort();
-  const files = topLevel.map((f) => (output.has(f) ? f : `${f}/`));
+  for (const [name, text] of await bundle(config, output)) output.set(name, text);
+  // The tarball: the bundles and the declarations (the per-module .js are for the matrix only).
+  const files = [
+    "dist/",
+    ...new Set(
+      [...output.keys()].filter((f) => f.endsWith(".d.ts")).map(
+        (f) => f.includes("/") ? `${f.split("/")[0]}/**/*.d.ts` : f,
+      ),
+    ),
+  ].sort();
   const pkg = packageJson(config, dependencies, files);
   output.set("package.json", `${JSON.stringify(pkg, null, 2)}\n`);
 
@@ -482,6 +504,60 @@ async function compileAndWrite(
       })`,
   );
   return { outDir, files: names, modules: [...modules].sort(), dependencies };
+}
+
+/**
+ * Bundles the emitted per-module JavaScript (read from `output`, not from disk) into one ES
+ * module per export plus shared chunks, under `dist/`. Deterministic: chunk names are content
+ * hashes.
+ */
+async function bundle(
+  config: DenoConfig,
+  output: Map<string, string>,
+): Promise<Map<string, string>> {
+  const root = "/kvfetch-npm";
+  const entryPoints = Object.values(config.exports).map((m) => `${root}/${jsPath(m).slice(2)}`);
+  try {
+    const result = await esbuild.build({
+      entryPoints,
+      outbase: root,
+      outdir: `${root}/dist`,
+      bundle: true,
+      splitting: true,
+      format: "esm",
+      platform: "neutral",
+      target: "es2022",
+      write: false,
+      legalComments: "none",
+      chunkNames: "chunks/[name]-[hash]",
+      logLevel: "silent",
+      plugins: [{
+        name: "emitted-output",
+        setup(build) {
+          build.onResolve({ filter: /.*/ }, ({ path, importer, kind }) => {
+            if (kind === "entry-point") return { path, namespace: "out" };
+            if (!path.startsWith(".")) return { path, external: true }; // jose, valibot
+            const dir = importer.slice(0, importer.lastIndexOf("/"));
+            return { path: new URL(path, `file://${dir}/`).pathname, namespace: "out" };
+          });
+          build.onLoad({ filter: /.*/, namespace: "out" }, ({ path }) => {
+            const text = output.get(path.slice(root.length + 1));
+            if (text === undefined) throw new Error(`bundle: ${path} was not emitted`);
+            return {
+              contents: text,
+              loader: "js",
+              resolveDir: path.slice(0, path.lastIndexOf("/")),
+            };
+          });
+        },
+      }],
+    });
+    return new Map(
+      result.outputFiles.map((f) => [f.path.slice(root.length + 1), f.text] as [string, string]),
+    );
+  } finally {
+    await esbuild.stop();
+  }
 }
 
 if (import.meta.main) {

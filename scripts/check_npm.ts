@@ -218,7 +218,10 @@ async function checkPackage(): Promise<StepResult[]> {
       if (!info) fail(`npm pack printed no package:\n${ran.stdout}`);
       tarball = `${tmp}/${info.filename}`;
       const packed = info.files.map((f) => f.path).sort();
-      const local = await walk(NPM_DIR);
+      // The per-module .js beside dist/ serve the runtime matrix only; the tarball ships dist/.
+      const local = (await walk(NPM_DIR)).filter((f) =>
+        f.startsWith("dist/") || !f.endsWith(".js")
+      );
       const missing = local.filter((f) => !packed.includes(f));
       const extra = packed.filter((f) => !local.includes(f));
       if (missing.length || extra.length) {
