@@ -5,7 +5,7 @@
  * under `.ci/out/bench/quick/` only.
  *
  * Usage:
- *   deno task bench --label before --kvfetch /work/bench-base   # full run, by hand (~6 min)
+ *   deno task bench --label before --kvfetch /work/bench-base   # full run, by hand (~5 min)
  *   deno task bench --label after                               # the tree this script is in
  *   deno task bench --quick                                     # CI: tiny counts, < 60 s
  * Flags: `--rounds N` (override), `--runtimes deno,node`, `--kvfetch DIR` (default: this
@@ -405,11 +405,14 @@ interface Spawned {
   markMs: number | undefined;
 }
 
-/** Runs a command with a timeout, timing the first appearance of `mark` on its stdout. */
+/**
+ * Runs a command with a timeout, timing the first appearance of `mark` on its stdout. `env`
+ * replaces the environment; `"inherit"` keeps this process's (registry access for warm-ups).
+ */
 async function spawnTimed(
   cmd: string,
   args: string[],
-  env: Record<string, string>,
+  env: Record<string, string> | "inherit",
   timeoutMs: number,
   mark?: string,
 ): Promise<Spawned> {
@@ -417,8 +420,7 @@ async function spawnTimed(
   const start = performance.now();
   const child = new Deno.Command(cmd, {
     args,
-    env,
-    clearEnv: true,
+    ...(env === "inherit" ? {} : { env, clearEnv: true }),
     cwd: ROOT,
     stdin: "null",
     stdout: "piped",
@@ -978,8 +980,9 @@ function runOrder(results: Results): RunRecord[] {
   );
 }
 
-function table(head: string[], rows: string[][]): string {
-  const align = head.map((_, i) => i === 0 || i === 1 ? "---" : "--:");
+/** A Markdown table: the first `labels` columns left-aligned, the numbers right-aligned. */
+function table(head: string[], rows: string[][], labels = 2): string {
+  const align = head.map((_, i) => i < labels ? "---" : "--:");
   return [head, align, ...rows].map((r) => `| ${r.join(" | ")} |`).join("\n");
 }
 
@@ -1041,13 +1044,17 @@ function section(r: RunRecord): string {
     ]);
   }
   out.push(
-    table([
-      "runtime",
-      "kvfetch / raw, seq",
-      "kvfetch / raw, c32",
-      "kvfetch / SDK, seq",
-      "kvfetch / SDK, c32",
-    ], ratioRows),
+    table(
+      [
+        "runtime",
+        "kvfetch / raw, seq",
+        "kvfetch / raw, c32",
+        "kvfetch / SDK, seq",
+        "kvfetch / SDK, c32",
+      ],
+      ratioRows,
+      1,
+    ),
     "",
     "### Round trips of the first call",
     "",
@@ -1217,7 +1224,7 @@ function comparison(before: RunRecord, after: RunRecord): string {
   return [
     "## Before → after (kvfetch)",
     "",
-    table(["measure", "before", "after", "change"], rows),
+    table(["measure", "before", "after", "change"], rows, 1),
     "",
   ].join("\n");
 }
@@ -1283,7 +1290,7 @@ async function main(): Promise<boolean> {
   if (!runtimes.length || runtimes.some((r) => r !== "deno" && r !== "node")) {
     throw new Error("--runtimes takes deno, node or deno,node");
   }
-  const rounds = Number(flag("rounds") ?? (quick ? 1 : 9));
+  const rounds = Number(flag("rounds") ?? (quick ? 1 : 11));
   if (!Number.isInteger(rounds) || rounds < 1 || rounds > 50) {
     throw new Error("--rounds must be 1–50");
   }
@@ -1334,7 +1341,7 @@ async function main(): Promise<boolean> {
           JSON.stringify(cfg),
         ]]
         : ["node", [`${NODE_DIR}/client.mjs`, JSON.stringify(cfg)]];
-      const out = await spawnTimed(cmd, args, childEnv(runtime), 120_000);
+      const out = await spawnTimed(cmd, args, "inherit", 120_000);
       if (out.code !== 0) throw new Error(`warm-up ${runtime} ${impl}: ${out.stderr}`);
     }
   }
