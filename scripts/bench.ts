@@ -8,8 +8,9 @@
  *   deno task bench --label before --kvfetch /work/bench-base   # full run, by hand (~5 min)
  *   deno task bench --label after                               # the tree this script is in
  *   deno task bench --quick                                     # CI: tiny counts, < 60 s
- * Flags: `--rounds N` (override), `--runtimes deno,node`, `--kvfetch DIR` (default: this
- * repository). `KVFETCH_NO_SANDBOX=1` runs without the loopback-only network namespace.
+ * Flags: `--kvfetch DIR` (default: this repository), `--rounds N`, `--warmup N`, `--seq N`,
+ * `--conc N`, `--runtimes deno,node`, `--no-pin`. `KVFETCH_NO_SANDBOX=1` runs without the
+ * loopback-only network namespace.
  *
  * How it measures, and why:
  * - The fake Entra + Key Vault (`scripts/bench/server.ts`) is a Node process of its own, so its
@@ -28,8 +29,14 @@
  * - Every measured process is fresh (`scripts/bench/client.ts`, run by Deno from source and by
  *   Node transpiled to `.ci/out/bench/node/client.mjs`), with a clean environment. Rounds
  *   alternate the implementations (kvfetch, raw, SDK, kvfetch, raw, SDK, …); each number is
- *   the median over rounds (the JSON keeps min and max). CPU is `process.cpuUsage()` (user +
- *   system, all threads of the client process) over the measured calls, after a warm-up.
+ *   the median over rounds (the JSON keeps min and max, and every sample). CPU is
+ *   `process.cpuUsage()` (user + system, all threads of the client process) over the measured
+ *   calls, after a warm-up long enough for the JITs to settle (1,000 + 1,000 calls). Ratios
+ *   (kvfetch over raw fetch or the SDK) are paired within a round, then the median is taken.
+ * - This box has 2 cores and may be shared: the server is pinned to CPU 1 and the clients to
+ *   CPU 0 (`taskset`; `--no-pin` to turn off), each throughput process waits (bounded) for the
+ *   rest of the machine to be quiet first, and the report gives the background CPU measured
+ *   (from /proc/stat, less the client's, the server's and this script's own).
  * - kvfetch on Deno is `<kvfetch>/mod.ts`; on Node, `<kvfetch>`'s npm build, made with that
  *   tree's `scripts/build_npm.ts` into `.ci/out/bench/kvfetch-npm/<hash of its sources>` (the
  *   tree under test is never written to). Third-party packages (valibot, the SDK) come from
@@ -51,6 +58,7 @@
  */
 // deno-lint-ignore no-import-prefix -- the same pinned compiler as scripts/_matrix.ts
 import ts from "npm:typescript@~5.9.3";
+import process from "node:process";
 import {
   ensureDeps,
   loopbackOnly,
@@ -87,6 +95,10 @@ interface Plan {
   callsPerClient: number;
   deadlineMs: number;
   measuredFile: string;
+  /** Pin the server to CPU 1 and every client to CPU 0 (`taskset`), when there are 2+ CPUs. */
+  pin: boolean;
+  /** The most the quiet gate may wait in the whole run, ms (0: no gate). */
+  quietBudgetMs: number;
 }
 
 /** Requests by kind, as the server counts them. */
@@ -97,11 +109,23 @@ interface Counts {
   get: number;
   rejected: number;
   other: number;
+  /** The server's CPU time so far, µs (not a request count). */
+  cpuUs?: number;
 }
 
 /** What the inner process measured: one sample per process. */
 interface Measured {
-  throughput: { runtime: Runtime; impl: Impl; round: number; seq: Phase; conc: Phase }[];
+  throughput: {
+    runtime: Runtime;
+    impl: Impl;
+    round: number;
+    seq: Phase;
+    conc: Phase;
+    /** CPU of everything else on the machine while the process ran, in cores. */
+    backgroundCores: number;
+  }[];
+  /** Time the quiet gate waited before throughput processes, and how often it gave up. */
+  quiet: { waitedMs: number; gaveUp: number };
   start: {
     runtime: Runtime;
     impl: Impl;
@@ -144,8 +168,14 @@ interface RunRecord {
   start: Partial<
     Record<Runtime, Partial<Record<Impl, { ms: Stat; importMs: Stat; firstCallMs: Stat }>>>
   >;
+  /** kvfetch over raw fetch / over the SDK, paired within each round, then the median. */
+  ratios: Partial<Record<Runtime, Partial<Record<RatioName, Stat>>>>;
+  /** CPU of other processes during the throughput processes, in cores. */
+  background: Stat;
   samples: Measured;
 }
+
+type RatioName = "rawSeq" | "rawConc" | "sdkSeq" | "sdkConc" | "start";
 
 interface Results {
   schema: 1;
@@ -467,23 +497,29 @@ interface Server {
   stderr: Promise<string>;
 }
 
-async function startServer(maxSeconds: number): Promise<Server> {
-  const child = new Deno.Command("node", {
-    args: [
-      `${NODE_DIR}/server.mjs`,
-      "--cert",
-      `${TLS_DIR}/leaf.pem`,
-      "--key",
-      `${TLS_DIR}/leaf.key`,
-      "--tenant",
-      TENANT,
-      "--client-id",
-      CLIENT_ID,
-      "--client-secret",
-      CLIENT_SECRET,
-      "--max-seconds",
-      String(maxSeconds),
-    ],
+/** `cmd args` on one CPU, with `taskset`, when pinning. */
+function pinned(plan: Plan, cpu: number, cmd: string, args: string[]): [string, string[]] {
+  return plan.pin ? ["taskset", ["-c", String(cpu), cmd, ...args]] : [cmd, args];
+}
+
+async function startServer(plan: Plan, maxSeconds: number): Promise<Server> {
+  const [cmd, args] = pinned(plan, 1, "node", [
+    `${NODE_DIR}/server.mjs`,
+    "--cert",
+    `${TLS_DIR}/leaf.pem`,
+    "--key",
+    `${TLS_DIR}/leaf.key`,
+    "--tenant",
+    TENANT,
+    "--client-id",
+    CLIENT_ID,
+    "--client-secret",
+    CLIENT_SECRET,
+    "--max-seconds",
+    String(maxSeconds),
+  ]);
+  const child = new Deno.Command(cmd, {
+    args,
     env: childEnv("server"),
     clearEnv: true,
     cwd: NODE_DIR,
@@ -550,6 +586,51 @@ function modulesFor(runtime: Runtime, kvfetchDir: string): ClientConfig["modules
     };
 }
 
+/** Busy CPU time of the whole machine so far (all CPUs, from /proc/stat), µs; 0 if unknown. */
+function machineBusyUs(): number {
+  try {
+    const line = Deno.readTextFileSync("/proc/stat").split("\n", 1)[0]!;
+    // cpu  user nice system idle iowait irq softirq steal …, in USER_HZ (100/s) ticks
+    const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1)
+      .map(Number);
+    return (user! + nice! + system! + irq! + softirq! + steal!) * 10_000;
+  } catch {
+    return 0;
+  }
+}
+
+/** This (orchestrating) process's CPU time so far, µs. */
+function selfCpuUs(): number {
+  const cpu = process.cpuUsage();
+  return cpu.user + cpu.system;
+}
+
+/**
+ * Waits (in 500 ms looks, within what is left of the run's budget) until the rest of the
+ * machine uses less than 0.2 of a core: another job on this 2-core box would skew the numbers.
+ */
+async function quietGate(plan: Plan, server: Server, quiet: Measured["quiet"]): Promise<void> {
+  if (!plan.quietBudgetMs) return;
+  for (;;) {
+    const start = performance.now();
+    const [busy, self, srv] = [
+      machineBusyUs(),
+      selfCpuUs(),
+      (await control(server, "/counts")).cpuUs,
+    ];
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const srv2 = (await control(server, "/counts")).cpuUs;
+    const wall = (performance.now() - start) * 1000;
+    const other = machineBusyUs() - busy - (selfCpuUs() - self) - ((srv2 ?? 0) - (srv ?? 0));
+    if (other / wall < 0.2) return;
+    quiet.waitedMs += performance.now() - start;
+    if (quiet.waitedMs >= plan.quietBudgetMs) {
+      quiet.gaveUp++;
+      return;
+    }
+  }
+}
+
 /** Runs one fresh client process and returns its last JSON line (and the mark time). */
 async function client(
   plan: Plan,
@@ -557,7 +638,14 @@ async function client(
   runtime: Runtime,
   impl: Impl,
   mode: Mode,
-): Promise<{ result: Record<string, unknown>; counts: Counts; markMs: number | undefined }> {
+): Promise<
+  {
+    result: Record<string, unknown>;
+    counts: Counts;
+    markMs: number | undefined;
+    backgroundCores: number | undefined;
+  }
+> {
   const modules = modulesFor(runtime, plan.kvfetchDir);
   const timeoutMs = mode === "throughput" ? (plan.quick ? 45_000 : 120_000) : 45_000;
   const cfg: ClientConfig = {
@@ -579,17 +667,22 @@ async function client(
     callsPerClient: plan.callsPerClient,
     maxMs: timeoutMs - 5_000,
   };
-  const [cmd, args] = runtime === "deno"
-    ? [Deno.execPath(), [
-      "run",
-      "-A",
-      "--cached-only",
-      `--config=${ROOT}deno.json`,
-      `${ROOT}scripts/bench/client.ts`,
-      JSON.stringify(cfg),
-    ]]
-    : ["node", [`${NODE_DIR}/client.mjs`, JSON.stringify(cfg)]];
-  await control(server, "/reset", "POST");
+  const [cmd, args] = pinned(
+    plan,
+    0,
+    ...(runtime === "deno"
+      ? [Deno.execPath(), [
+        "run",
+        "-A",
+        "--cached-only",
+        `--config=${ROOT}deno.json`,
+        `${ROOT}scripts/bench/client.ts`,
+        JSON.stringify(cfg),
+      ]]
+      : ["node", [`${NODE_DIR}/client.mjs`, JSON.stringify(cfg)]]) as [string, string[]],
+  );
+  const serverCpu = (await control(server, "/reset", "POST")).cpuUs ?? 0;
+  const [busy, self, start] = [machineBusyUs(), selfCpuUs(), performance.now()];
   const out = await spawnTimed(
     cmd,
     args,
@@ -597,7 +690,11 @@ async function client(
     timeoutMs,
     mode === "start" ? "SECRET " : undefined,
   );
+  const wallUs = (performance.now() - start) * 1000;
+  const [busyUs, selfUs] = [machineBusyUs() - busy, selfCpuUs() - self];
   const counts = await control(server, "/counts");
+  const serverUs = (counts.cpuUs ?? 0) - serverCpu;
+  delete counts.cpuUs;
   const what = `${runtime} ${impl} ${mode}`;
   if (out.code !== 0) {
     throw new Error(`${what} exited ${out.code}:\n${out.stderr.trim()}\n${out.stdout.trim()}`);
@@ -606,7 +703,13 @@ async function client(
     throw new Error(`${what}: the server rejected requests: ${JSON.stringify(counts)}`);
   }
   const last = out.stdout.trim().split("\n").at(-1) ?? "";
-  return { result: JSON.parse(last), counts, markMs: out.markMs };
+  const result = JSON.parse(last);
+  // What the rest of the machine used meanwhile (the client's own CPU from its report).
+  const clientUs = typeof result.totalCpuUs === "number" ? result.totalCpuUs : undefined;
+  const backgroundCores = clientUs === undefined || !busy
+    ? undefined
+    : Math.max(0, busyUs - selfUs - serverUs - clientUs) / wallUs;
+  return { result, counts, markMs: out.markMs, backgroundCores };
 }
 
 /** Throws unless the server saw exactly the expected number of secret GETs. */
@@ -627,8 +730,14 @@ async function measure(plan: Plan): Promise<Measured> {
     Deno.env.delete(name);
   }
   const started = performance.now();
-  const server = await startServer(Math.ceil(plan.deadlineMs / 1000) + 60);
-  const measured: Measured = { throughput: [], start: [], imports: [], tokens: [] };
+  const server = await startServer(plan, Math.ceil(plan.deadlineMs / 1000) + 60);
+  const measured: Measured = {
+    throughput: [],
+    quiet: { waitedMs: 0, gaveUp: 0 },
+    start: [],
+    imports: [],
+    tokens: [],
+  };
   const checkDeadline = () => {
     if (performance.now() - started > plan.deadlineMs) {
       throw new Error(`the bench ran past its ${plan.deadlineMs / 1000} s deadline`);
@@ -640,10 +749,24 @@ async function measure(plan: Plan): Promise<Measured> {
       for (const runtime of plan.runtimes) {
         for (const impl of THROUGHPUT_IMPLS) {
           checkDeadline();
-          const { result, counts } = await client(plan, server, runtime, impl, "throughput");
+          await quietGate(plan, server, measured.quiet);
+          const { result, counts, backgroundCores } = await client(
+            plan,
+            server,
+            runtime,
+            impl,
+            "throughput",
+          );
           expectGets(`${runtime} ${impl}`, counts, 1 + 2 * plan.warmup + plan.seq + plan.conc);
           const { seq, conc } = result as { seq: Phase; conc: Phase };
-          measured.throughput.push({ runtime, impl, round, seq, conc });
+          measured.throughput.push({
+            runtime,
+            impl,
+            round,
+            seq,
+            conc,
+            backgroundCores: backgroundCores ?? 0,
+          });
         }
       }
       for (const runtime of plan.runtimes) {
@@ -801,8 +924,14 @@ async function record(plan: Plan, measured: Measured): Promise<RunRecord> {
       concurrency: plan.concurrency,
       clients: plan.clients,
       callsPerClient: plan.callsPerClient,
+      pin: plan.pin,
+      quietBudgetMs: plan.quietBudgetMs,
     },
     throughput: {},
+    ratios: {},
+    background: stat(
+      measured.throughput.length ? measured.throughput.map((t) => t.backgroundCores) : [0],
+    ),
     firstCall: {},
     tokens: {},
     imports: {},
@@ -836,7 +965,44 @@ async function record(plan: Plan, measured: Measured): Promise<RunRecord> {
   for (const item of measured.tokens) {
     put(rec.tokens, item.runtime, item.impl, { ...item.counts, calls: item.calls });
   }
+  for (const runtime of plan.runtimes) rec.ratios[runtime] = pairedRatios(measured, runtime);
   return rec;
+}
+
+/**
+ * kvfetch's number over raw fetch's (or the SDK's) in the same round, one ratio per round, as
+ * a median with its range: pairing neighbours in time cancels most drift in the machine's
+ * speed (this box is shared), which a ratio of two medians would not.
+ */
+function pairedRatios(m: Measured, runtime: Runtime): Partial<Record<RatioName, Stat>> {
+  const out: Partial<Record<RatioName, Stat>> = {};
+  const rounds = [...new Set(m.throughput.map((t) => t.round))];
+  const pick = <T extends { runtime: Runtime; impl: Impl; round: number }>(
+    items: T[],
+    impl: Impl,
+    round: number,
+  ) => items.find((i) => i.runtime === runtime && i.impl === impl && i.round === round);
+  const ratios = (values: (number | undefined)[]) => {
+    const defined = values.filter((v): v is number => v !== undefined && isFinite(v));
+    return defined.length ? stat(defined) : undefined;
+  };
+  for (const over of ["raw", "sdk"] as const) {
+    for (const phase of ["seq", "conc"] as const) {
+      const r = ratios(rounds.map((round) => {
+        const a = pick(m.throughput, "kvfetch", round)?.[phase].cpuUsPerOp;
+        const b = pick(m.throughput, over, round)?.[phase].cpuUsPerOp;
+        return a === undefined || b === undefined ? undefined : a / b;
+      }));
+      if (r) out[`${over}${phase === "seq" ? "Seq" : "Conc"}`] = r;
+    }
+  }
+  const start = ratios([...new Set(m.start.map((t) => t.round))].map((round) => {
+    const a = pick(m.start, "kvfetch", round)?.ms;
+    const b = pick(m.start, "raw", round)?.ms;
+    return a === undefined || b === undefined ? undefined : a / b;
+  }));
+  if (start) out.start = start;
+  return out;
 }
 
 const IMPL_NAMES: Record<Impl, string> = {
@@ -866,21 +1032,13 @@ function cpu(r: RunRecord, runtime: Runtime, impl: Impl, phase: "seq" | "conc") 
   return r.throughput[runtime]?.[impl]?.[phase].cpuUsPerOp.median;
 }
 
-function cpuRatio(runtime: Runtime, over: Impl, phase: "seq" | "conc") {
-  return (r: RunRecord) => {
-    const a = cpu(r, runtime, "kvfetch", phase);
-    const b = cpu(r, runtime, over, phase);
-    return a === undefined || b === undefined ? undefined : a / b;
-  };
+/** The median of a paired ratio (see {@link pairedRatios}). */
+function ratioOf(runtime: Runtime, name: RatioName) {
+  return (r: RunRecord) => r.ratios[runtime]?.[name]?.median;
 }
-
-function startRatio(runtime: Runtime) {
-  return (r: RunRecord) => {
-    const a = r.start[runtime]?.kvfetch?.ms.median;
-    const b = r.start[runtime]?.raw?.ms.median;
-    return a === undefined || b === undefined ? undefined : a / b;
-  };
-}
+const cpuRatio = (runtime: Runtime, over: "raw" | "sdk", phase: "seq" | "conc") =>
+  ratioOf(runtime, `${over}${phase === "seq" ? "Seq" : "Conc"}`);
+const startRatio = (runtime: Runtime) => ratioOf(runtime, "start");
 
 const TARGETS: Target[] = [
   {
@@ -1000,9 +1158,18 @@ function section(r: RunRecord): string {
       `@azure/keyvault-secrets ${r.versions["@azure/keyvault-secrets"]}` +
       `${r.quick ? " · **quick mode**" : ""}`,
     "",
-    `${p.rounds} round${p.rounds === 1 ? "" : "s"}; per process: ${p.warmup} + ${p.warmup} ` +
-      `warm-up calls, then ${p.seq} sequential and ${p.conc} at concurrency ${p.concurrency}. ` +
-      "Medians over rounds; CPU is user + system time of the client process per getSecret.",
+    `${p.rounds} round${p.rounds === 1 ? "" : "s"}; per process: ${p.warmup} sequential + ` +
+      `${p.warmup} concurrent warm-up calls, then ${p.seq} sequential and ${p.conc} at ` +
+      `concurrency ${p.concurrency}. Medians over rounds; CPU is user + system time of the ` +
+      "client process per getSecret; ratios are paired within each round, then the median." +
+      (p.pin ? " Server pinned to CPU 1, clients to CPU 0." : ""),
+    "",
+    `Rest of the machine during the throughput processes: median ${f2(r.background.median)} ` +
+      `cores (max ${f2(r.background.max)})` +
+      (p.quietBudgetMs
+        ? `; the quiet gate (< 0.2 cores before each one) waited ` +
+          `${f1(r.samples.quiet.waitedMs / 1000)} s in all and gave up ${r.samples.quiet.gaveUp}×.`
+        : "."),
     "",
     "### CPU per getSecret, throughput, latency",
     "",
@@ -1034,13 +1201,16 @@ function section(r: RunRecord): string {
     "",
   );
   const ratioRows: string[][] = [];
+  const ranged = (s: Stat | undefined) =>
+    s === undefined ? "—" : `${ratio(s.median)} (${f2(s.min)}–${f2(s.max)})`;
   for (const runtime of p.runtimes) {
+    const x = r.ratios[runtime] ?? {};
     ratioRows.push([
       RUNTIME_NAMES[runtime],
-      ratio(cpuRatio(runtime, "raw", "seq")(r)),
-      ratio(cpuRatio(runtime, "raw", "conc")(r)),
-      ratio(cpuRatio(runtime, "sdk", "seq")(r)),
-      ratio(cpuRatio(runtime, "sdk", "conc")(r)),
+      ranged(x.rawSeq),
+      ranged(x.rawConc),
+      ranged(x.sdkSeq),
+      ranged(x.sdkConc),
     ]);
   }
   out.push(
@@ -1290,7 +1460,7 @@ async function main(): Promise<boolean> {
   if (!runtimes.length || runtimes.some((r) => r !== "deno" && r !== "node")) {
     throw new Error("--runtimes takes deno, node or deno,node");
   }
-  const rounds = Number(flag("rounds") ?? (quick ? 1 : 11));
+  const rounds = Number(flag("rounds") ?? (quick ? 1 : 9));
   if (!Number.isInteger(rounds) || rounds < 1 || rounds > 50) {
     throw new Error("--rounds must be 1–50");
   }
@@ -1301,15 +1471,24 @@ async function main(): Promise<boolean> {
     kvfetchDir,
     runtimes,
     rounds,
-    warmup: quick ? 50 : 200,
-    seq: quick ? 200 : 2000,
-    conc: quick ? 320 : 3200,
+    warmup: Number(flag("warmup") ?? (quick ? 50 : 1000)),
+    seq: Number(flag("seq") ?? (quick ? 200 : 3000)),
+    conc: Number(flag("conc") ?? (quick ? 320 : 4800)),
     concurrency: 32,
     clients: 10,
     callsPerClient: 100,
     deadlineMs: quick ? 120_000 : 1_200_000,
     measuredFile: `${BENCH}/measured-${label}.json`,
+    pin: !Deno.args.includes("--no-pin") && navigator.hardwareConcurrency >= 2,
+    quietBudgetMs: quick ? 0 : 240_000,
   };
+  for (
+    const [name, value] of Object.entries({ warmup: plan.warmup, seq: plan.seq, conc: plan.conc })
+  ) {
+    if (!Number.isInteger(value) || value < 1 || value > 100_000) {
+      throw new Error(`--${name} must be 1–100000`);
+    }
+  }
 
   let done = step("set up: dependencies, kvfetch npm build, worker scripts, certificates");
   await ensureDeps();

@@ -12,7 +12,8 @@
  * Modes (the config is one JSON argument):
  * - `throughput`: one client, a first call, `warmup` sequential calls and `warmup` calls at the
  *   concurrency, then `seq` calls sequentially and `conc` calls at `concurrency`; CPU from
- *   `process.cpuUsage()` (user + system, the whole process) per op, ops/s, p50/p99 latency.
+ *   `process.cpuUsage()` (user + system, the whole process) per op, ops/s, p50/p99 latency,
+ *   and the process's whole CPU time (for the bench's background-load estimate).
  * - `start`: import, build a client, get one secret, print `SECRET <length>` at once (the bench
  *   times spawn → that line), then a JSON line with the in-process timings.
  * - `tokens`: `clients` client instances, each with its own credential for the same identity,
@@ -213,7 +214,8 @@ async function main(cfg: ClientConfig): Promise<unknown> {
   await measure(cfg, get, cfg.warmup, cfg.concurrency);
   const seq = await measure(cfg, get, cfg.seq, 1);
   const conc = await measure(cfg, get, cfg.conc, cfg.concurrency);
-  return { seq, conc };
+  const total = process.cpuUsage();
+  return { seq, conc, totalCpuUs: total.user + total.system };
 }
 
 const cfg = JSON.parse(process.argv[2] ?? "{}") as ClientConfig;

@@ -15,7 +15,9 @@
  *   Vault's response headers.
  *
  * A second, plain-HTTP listener on 127.0.0.1 is the control endpoint: `GET /counts` (requests
- * by kind), `POST /reset`, `POST /shutdown`. The process exits by itself after `--max-seconds`.
+ * by kind, and the server's own CPU time so far as `cpuUs`), `POST /reset` (the same, after
+ * zeroing), `POST /shutdown`.
+ * The process exits by itself after `--max-seconds`.
  *
  * Usage: node server.mjs --cert leaf.pem --key leaf.key --tenant T --client-id C
  *          --client-secret S --max-seconds N
@@ -231,10 +233,13 @@ const control = createHttpServer((request, response) => {
     response.writeHead(200, { "content-type": "application/json" });
     response.end(JSON.stringify(body));
   };
-  if (request.method === "GET" && request.url === "/counts") return reply(counts);
+  const cpu = process.cpuUsage();
+  if (request.method === "GET" && request.url === "/counts") {
+    return reply({ ...counts, cpuUs: cpu.user + cpu.system });
+  }
   if (request.method === "POST" && request.url === "/reset") {
     counts = zero();
-    return reply(counts);
+    return reply({ ...counts, cpuUs: cpu.user + cpu.system });
   }
   if (request.method === "POST" && request.url === "/shutdown") {
     reply({ ok: true });
