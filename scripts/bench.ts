@@ -5,7 +5,7 @@
  * under `.ci/out/bench/quick/` only.
  *
  * Usage:
- *   deno task bench --label before --kvfetch /work/bench-base   # full run, by hand (~5 min)
+ *   deno task bench --label before --kvfetch /work/bench-base   # full run, by hand (~6 min)
  *   deno task bench --label after                               # the tree this script is in
  *   deno task bench --quick                                     # CI: tiny counts, < 60 s
  * Flags: `--kvfetch DIR` (default: this repository), `--rounds N`, `--warmup N`, `--seq N`,
@@ -1460,7 +1460,7 @@ async function main(): Promise<boolean> {
   if (!runtimes.length || runtimes.some((r) => r !== "deno" && r !== "node")) {
     throw new Error("--runtimes takes deno, node or deno,node");
   }
-  const rounds = Number(flag("rounds") ?? (quick ? 1 : 9));
+  const rounds = Number(flag("rounds") ?? (quick ? 1 : 13));
   if (!Number.isInteger(rounds) || rounds < 1 || rounds > 50) {
     throw new Error("--rounds must be 1–50");
   }
