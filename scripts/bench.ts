@@ -9,7 +9,8 @@
  *   deno task bench --label after                               # the tree this script is in
  *   deno task bench --quick                                     # CI: tiny counts, < 60 s
  * Flags: `--kvfetch DIR` (default: this repository), `--rounds N`, `--warmup N`, `--seq N`,
- * `--conc N`, `--runtimes deno,node`, `--no-pin`. `KVFETCH_NO_SANDBOX=1` runs without the
+ * `--conc N`, `--runtimes deno,node`, `--no-pin`; `--render` only re-renders RESULTS.md from
+ * results.json. `KVFETCH_NO_SANDBOX=1` runs without the
  * loopback-only network namespace.
  *
  * How it measures, and why:
@@ -1428,12 +1429,20 @@ function render(results: Results): string {
   out.push(
     "## Caveats",
     "",
-    "- 2 cores: the server process and the client share them; at concurrency 32 ops/s and " +
-      "latency are partly the server's, CPU µs/op is the client's alone.",
+    "- Noise: CPU per op of one process varies by 10–20 % from process to process even on a " +
+      "quiet machine (the min–max columns); the median of a full run still moves by up to " +
+      "~10 % between two full runs, most at concurrency 32. Read smaller differences as noise.",
+    "- 2 cores: the server process (pinned to one) and the client (the other) share the box; " +
+      "at concurrency 32, ops/s and latency are partly the server's; CPU µs/op is the client's " +
+      "alone.",
     "- CPU per op includes TLS on loopback (the same for every implementation of a runtime) " +
-      "and the client's garbage collection.",
-    "- The SDK on Deno runs on Deno's `node:https` emulation; on Node, on `node:https`. kvfetch " +
-      "and raw fetch use the runtime's `fetch` (undici on Node).",
+      "and the client's garbage collection. Sequential calls cost more CPU per op than " +
+      "concurrent ones: each one wakes the event loop on its own.",
+    "- The SDK runs on `node:https` (Deno's emulation of it on Deno); kvfetch and raw fetch on " +
+      "the runtime's `fetch` (undici on Node). Node loads undici at the first `fetch()`, so " +
+      "that cost falls in the first call and in start → first secret, not in the import.",
+    "- The SDK's first call has one more round trip here than in production (MSAL's OpenID " +
+      "metadata for a non-Microsoft authority host); its 401 probe is real.",
     "- Import cost is measured after a warm-up run (OS file cache and Deno's transpile and " +
       "code caches warm), so it is the steady-state cost of a process start.",
     "",
@@ -1450,8 +1459,29 @@ async function inner(planFile: string): Promise<void> {
   await Deno.writeTextFile(plan.measuredFile, JSON.stringify(measured, null, 2) + "\n");
 }
 
+/** Writes RESULTS.md (and formats both files) from results.json. */
+async function writeReport(resultsDir: string, results: Results, format: boolean): Promise<string> {
+  const resultsFile = `${resultsDir}/results.json`;
+  await Deno.mkdir(resultsDir, { recursive: true });
+  await Deno.writeTextFile(resultsFile, JSON.stringify(results, null, 2) + "\n");
+  const markdown = render(results);
+  await Deno.writeTextFile(`${resultsDir}/RESULTS.md`, markdown);
+  // Committed files: keep them as `deno fmt --check` wants them (tables aligned).
+  if (format) {
+    await mustRun(Deno.execPath(), ["fmt", "--quiet", resultsFile, `${resultsDir}/RESULTS.md`]);
+  }
+  return markdown;
+}
+
 async function main(): Promise<boolean> {
   const quick = Deno.args.includes("--quick");
+  if (Deno.args.includes("--render")) {
+    // Only re-render bench/RESULTS.md from bench/results.json (after a change to this script).
+    const dir = `${ROOT}bench`;
+    await writeReport(dir, JSON.parse(await Deno.readTextFile(`${dir}/results.json`)), true);
+    console.log(`   rendered ${dir}/RESULTS.md`);
+    return true;
+  }
   const label = flag("label") ?? (quick ? "quick" : "current");
   if (!/^[\w.-]+$/.test(label)) throw new Error(`--label ${label}: letters, digits, . _ - only`);
   const kvfetchDir = absolute(flag("kvfetch") ?? ROOT);
@@ -1549,14 +1579,7 @@ async function main(): Promise<boolean> {
   let results: Results = { schema: 1, runs: {} };
   if (exists(resultsFile)) results = JSON.parse(await Deno.readTextFile(resultsFile));
   results.runs[label] = await record(plan, measured);
-  await Deno.mkdir(resultsDir, { recursive: true });
-  await Deno.writeTextFile(resultsFile, JSON.stringify(results, null, 2) + "\n");
-  const markdown = render(results);
-  await Deno.writeTextFile(`${resultsDir}/RESULTS.md`, markdown);
-  // Committed files: keep them as `deno fmt --check` wants them (tables aligned).
-  if (!quick) {
-    await mustRun(Deno.execPath(), ["fmt", "--quiet", resultsFile, `${resultsDir}/RESULTS.md`]);
-  }
+  const markdown = await writeReport(resultsDir, results, !quick);
   const targets = markdown.slice(markdown.indexOf("## Targets"));
   console.log(targets.slice(0, targets.indexOf("\n## ", 5)));
   done();
