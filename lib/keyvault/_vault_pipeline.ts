@@ -228,9 +228,10 @@ export class VaultPipeline {
     url: string,
     headers: Record<string, string>,
     signal: AbortSignal | undefined,
+    share = true,
   ): Promise<Probe> {
     const inFlight = probing.of(this.http.fetch);
-    let shared = inFlight.get(this.#key);
+    let shared = share ? inFlight.get(this.#key) : undefined;
     const mine = !shared;
     if (!shared) {
       const { authorization: _, ...bare } = headers;
@@ -243,14 +244,15 @@ export class VaultPipeline {
       shared = probe.finally(() => {
         if (inFlight.get(this.#key) === shared) inFlight.delete(this.#key);
       });
-      inFlight.set(this.#key, shared);
+      if (share) inFlight.set(this.#key, shared);
     }
     const probe = await waitFor(shared, signal);
     if (mine || "challenge" in probe) return probe;
     // A waiter: the probe's answer was not a challenge. A failure status is the waiter's
-    // failure too; anything else (a vault that does not authenticate) and it sends its own.
+    // failure too; anything else (a vault that does not authenticate) and it sends its own,
+    // unshared (so this recursion is one level deep).
     const { status, headers: answer } = resultHead(probe.result);
-    if (status < 400) return await this.#probe(method, url, headers, signal);
+    if (status < 400) return await this.#probe(method, url, headers, signal, false);
     const details = parseAzureErrorBody(await resultText(probe.result));
     throw new RestError({
       status,

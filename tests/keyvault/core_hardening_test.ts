@@ -452,3 +452,24 @@ test("a vault that echoes the bearer token in an error never gets it into the Re
     },
   );
 });
+
+test("waiters on a probe that was answered without a challenge send their own requests", async () => {
+  const url = vault();
+  const slow = gate();
+  let answered = 0;
+  const w = world(url, {
+    probeGate: slow.promise,
+    probe: () =>
+      json(200, {
+        value: `open-${++answered}`,
+        id: `${url}/secrets/db/0123456789abcdef0123456789abcdef`,
+      }),
+  });
+  const c = w.client();
+  const calls = Array.from({ length: 3 }, () => c.getSecret("db"));
+  slow.open();
+  const values = (await Promise.all(calls)).map((s) => s.value).sort();
+  assert.deepEqual(values, ["open-1", "open-2", "open-3"], "each got its own answer");
+  assert.equal(w.probes.length, 3);
+  assert.equal(w.tokenPosts.length, 0);
+});
