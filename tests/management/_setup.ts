@@ -4,9 +4,13 @@ import {
   clearCaches,
   type GetTokenOptions,
   ResourceGroupsClient,
+  type VaultCreateOrUpdateParameters,
   VaultsClient,
   type VaultsClientOptions,
 } from "../../mod.ts";
+import type { FakeArm } from "../_fake_arm.ts";
+import type { Loopback } from "../_loopback.ts";
+import type { RoutedFetch } from "../_route.ts";
 import {
   FAKE_ARM_ENDPOINT,
   FAKE_ARM_TENANT_ID,
@@ -32,29 +36,51 @@ export function armToken(n: number, tid = TENANT): string {
 }
 
 /** The parameters the Python sample creates its vaults with. */
-export function sampleParameters(location = "westus") {
+export function sampleParameters(location = "westus"): VaultCreateOrUpdateParameters {
   return {
     location,
     properties: {
       tenantId: TENANT,
-      sku: { name: "standard" as const },
+      sku: { name: "standard" },
       accessPolicies: [{
         tenantId: TENANT,
         objectId: OBJECT_ID,
         permissions: {
-          keys: ["encrypt" as const, "decrypt" as const, "wrapKey" as const, "get" as const],
-          secrets: ["get" as const, "list" as const, "set" as const],
+          keys: ["encrypt", "decrypt", "wrapKey", "get"],
+          secrets: ["get", "list", "set"],
         },
       }],
     },
   };
 }
 
+/** What {@link armSetup} sets up. */
+export interface ArmSetup {
+  arm: FakeArm;
+  fetch: RoutedFetch;
+  credential: {
+    getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken>;
+  };
+  http: {
+    fetch: RoutedFetch;
+    now: () => number;
+    sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  };
+  vaults: VaultsClient;
+  groups: ResourceGroupsClient;
+  tokenCalls: { scopes: string[]; options: GetTokenOptions }[];
+  waits: number[];
+  server: Loopback;
+  tick: (ms: number) => number;
+  trail: (from?: number) => string[];
+  close: () => Promise<void>;
+}
+
 /** The fake ARM, served; clients on a test clock whose sleeps advance it. */
 export async function armSetup(
   fakeOptions: FakeArmOptions = {},
   clientOptions: VaultsClientOptions = {},
-) {
+): Promise<ArmSetup> {
   clearCaches();
   let clock = START;
   const now = () => clock;
