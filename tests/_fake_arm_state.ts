@@ -303,6 +303,9 @@ export class ArmState {
       );
     }
     const stored = {
+      enabledForDeployment: false,
+      enabledForDiskEncryption: false,
+      enabledForTemplateDeployment: false,
       ...withoutUndefined(properties),
       accessPolicies: properties.accessPolicies ?? [],
       enableSoftDelete: true,
