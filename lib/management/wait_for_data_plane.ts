@@ -97,8 +97,13 @@ export async function waitForDataPlane(
       "for an emulator)",
   );
   const { pollIntervalMs: interval = 5000, maxWaitMs: maxWait = 300_000 } = options;
-  need(interval >= 0 && interval < Infinity, "pollIntervalMs", "must be >= 0", RangeError);
-  need(maxWait >= 0, "maxWaitMs", "must be >= 0", RangeError);
+  need(
+    typeof interval == "number" && interval >= 0 && interval < Infinity,
+    "pollIntervalMs",
+    "must be a finite number >= 0",
+    RangeError,
+  );
+  need(typeof maxWait == "number" && maxWait >= 0, "maxWaitMs", "must be >= 0", RangeError);
   const version = options.serviceVersion ?? "2025-07-01";
   need(
     /^(\d+\.\d+|\d{4}-\d\d-\d\d)(-preview(\.\d+)?)?$/.test(version),
