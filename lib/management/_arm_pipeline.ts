@@ -23,7 +23,7 @@ import {
   resultText,
   sendResolved,
 } from "../http/send.ts";
-import { waitFor } from "../http/_abort.ts";
+import { throwIfAborted, waitFor } from "../http/_abort.ts";
 import { need } from "../http/_check.ts";
 import { secureUrl } from "../http/_secure_url.ts";
 import { stripQuery } from "../http/_url.ts";
@@ -138,6 +138,7 @@ export class ArmPipeline {
   async send(method: string, url: URL, request: ArmSend = {}): Promise<HttpResult> {
     const { signal } = request;
     checkSignal(signal);
+    throwIfAborted(signal);
     if (url.origin !== this.endpoint) {
       throw new KvfetchError(
         "ERR_FOREIGN_OPERATION_URL",

@@ -254,13 +254,25 @@ test("LRO: the caller's signal stops polling mid-wait, and nothing more is sent"
   assert.equal(fetch.calls.length, 2, "PUT, one poll, then nothing");
 });
 
-test("LRO: an aborted signal before the call sends nothing", async () => {
-  const { client, fetch } = scripted([json(200, vault("Succeeded"))]);
+test("LRO: an aborted signal before the call sends nothing and asks for no token", async () => {
+  const fetch = scriptedFetch(json(200, vault("Succeeded")));
+  let tokens = 0;
+  const credential = {
+    getToken: (_scopes: string | string[], options?: { abortSignal?: AbortSignal }) => {
+      tokens++;
+      // A credential that rejects at once on an aborted signal, as kvfetch's do.
+      return options?.abortSignal?.aborted
+        ? Promise.reject(options.abortSignal.reason)
+        : Promise.resolve({ token: "t", expiresOnTimestamp: 1e15 });
+    },
+  };
+  const client = new VaultsClient(SUB, credential, { fetch });
   await assert.rejects(
     client.createOrUpdate(RG, "vault1", sampleParameters(), { signal: AbortSignal.abort() }),
     (e: unknown) => (e as Error).name === "AbortError",
   );
   assert.equal(fetch.calls.length, 0);
+  assert.equal(tokens, 0);
 });
 
 test("LRO: maxWaitMs bounds the wait (ERR_OPERATION_TIMEOUT before a wait that would pass it)", async () => {
