@@ -184,7 +184,24 @@ export function readArmErrorFields(error: unknown, sensitive: string[]): ArmErro
   return read(error, 0);
 }
 
-/** What an {@link ArmError} is built from. */
+/**
+ * What an {@link ArmError} is built from.
+ *
+ * @example An ArmError for a test double
+ * ```ts
+ * import { ArmError, type ArmErrorInit } from "./errors.ts";
+ *
+ * const init: ArmErrorInit = {
+ *   status: 409,
+ *   method: "PUT",
+ *   url: "https://management.azure.com/subscriptions/x/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/v",
+ *   errorCode: "ConflictError",
+ *   info: { status: 409, method: "PUT", url: "", rateLimits: {} },
+ *   softDeletedConflict: true,
+ * };
+ * console.log(new ArmError(init).softDeletedConflict);
+ * ```
+ */
 export interface ArmErrorInit extends RestErrorInit {
   /** `error.target`. */
   target?: string | undefined;
@@ -254,7 +271,23 @@ export class ArmError extends RestError {
   }
 }
 
-/** What an {@link ArmOperationError} is built from. */
+/**
+ * What an {@link ArmOperationError} is built from.
+ *
+ * @example
+ * ```ts
+ * import { ArmOperationError, type ArmOperationErrorInit } from "./errors.ts";
+ *
+ * const init: ArmOperationErrorInit = {
+ *   operationStatus: "Failed",
+ *   what: "purge of vault my-vault",
+ *   errorCode: "InternalError",
+ *   details: [],
+ *   info: { status: 200, method: "GET", url: "", rateLimits: {} },
+ * };
+ * console.log(new ArmOperationError(init).message);
+ * ```
+ */
 export interface ArmOperationErrorInit {
   /** The operation's `error.code`. */
   errorCode?: string | undefined;

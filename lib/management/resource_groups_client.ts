@@ -15,6 +15,13 @@ import { need } from "../http/_check.ts";
 /**
  * The `Microsoft.Resources` api-version `ResourceGroupsClient` speaks by default: a stable
  * version every ARM region answers (the resource-group operations have not changed since).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_RESOURCE_GROUPS_API_VERSION } from "./resource_groups_client.ts";
+ *
+ * console.log(DEFAULT_RESOURCE_GROUPS_API_VERSION); // 2021-04-01
+ * ```
  */
 export const DEFAULT_RESOURCE_GROUPS_API_VERSION = "2021-04-01";
 

@@ -47,6 +47,19 @@ import type {
 /**
  * The `Microsoft.KeyVault` api-version `VaultsClient` speaks by default: the newest stable
  * version of the ARM spec (`stable/2026-04-01/openapi.json`, `info.version` `2026-04-01`).
+ *
+ * @example Pinning a client to the default of this release
+ * ```ts
+ * import { DEFAULT_VAULTS_API_VERSION, VaultsClient } from "./mod.ts";
+ * import { StaticTokenCredential } from "../auth/static_token.ts";
+ *
+ * const vaults = new VaultsClient(
+ *   "00000000-0000-0000-0000-000000000000",
+ *   new StaticTokenCredential({ token: "…", expiresOnTimestamp: Date.now() + 600_000 }),
+ *   { apiVersion: DEFAULT_VAULTS_API_VERSION },
+ * );
+ * console.log(vaults.apiVersion);
+ * ```
  */
 export const DEFAULT_VAULTS_API_VERSION = "2026-04-01";
 
@@ -98,7 +111,18 @@ export interface RecoverVaultOptions extends LroOptions {
   sku?: SkuName;
 }
 
-/** How {@link VaultsClient.updateAccessPolicy} changes a vault's access policies. */
+/**
+ * How {@link VaultsClient.updateAccessPolicy} changes a vault's access policies: `add` merges
+ * permissions into an identity's policy, `remove` takes them away, `replace` sets the list.
+ *
+ * @example
+ * ```ts
+ * import type { AccessPolicyUpdateKind } from "./vaults_client.ts";
+ *
+ * const kind: AccessPolicyUpdateKind = "add";
+ * console.log(kind);
+ * ```
+ */
 export type AccessPolicyUpdateKind = "add" | "replace" | "remove";
 
 /**
