@@ -97,13 +97,15 @@ export function packageJson(
   return {
     name: NPM_NAME,
     version: config.version,
-    description: "Azure Key Vault secrets and Microsoft Entra ID credentials over fetch and Web " +
-      "Crypto: no Azure SDK, no Node built-ins; runs on Node, Deno, Bun and Cloudflare Workers.",
+    description: "Azure Key Vault secrets, vault management (ARM) and Microsoft Entra ID " +
+      "credentials over fetch and Web Crypto: no Azure SDK, no Node built-ins; runs on Node, " +
+      "Deno, Bun and Cloudflare Workers.",
     keywords: [
       "azure",
       "key-vault",
       "keyvault",
       "secrets",
+      "azure-resource-manager",
       "entra-id",
       "azure-identity",
       "oauth2",

@@ -82,13 +82,20 @@ const CERT = use(
   "new ClientCertificateCredential(options)",
 );
 
+const D = use("ClientSecretCredential", "kvfetch/auth", "new ClientSecretCredential(options)") +
+  use(
+    "VaultsClient",
+    "kvfetch/management",
+    "new VaultsClient(vault, credential).createOrUpdate(name, name, options)",
+  );
+
 /** The entries, one line each. Add the next modules' entries here as they land. */
 const ENTRIES: Entry[] = [
   entry("a", "ClientSecretCredential + SecretClient.getSecret", A, GZIP_BUDGET_A),
   entry("a/root", "(a), imported from the root `kvfetch`", A.replace(/kvfetch\/\w+/g, "kvfetch")),
   entry("b", "(a) + ClientCertificateCredential", A + CERT),
   // entry("c", "(a) + KeyClient.getKey", A + use("KeyClient", "kvfetch/keys", "new KeyClient(vault, credential).getKey(name)")),
-  // entry("d", "VaultsClient.createOrUpdate", use("VaultsClient", "kvfetch/management", "new VaultsClient(credential).createOrUpdate(options)")),
+  entry("d", "ClientSecretCredential + VaultsClient.createOrUpdate", D),
   // entry("e", "parseKeyVaultJwk alone", use("parseKeyVaultJwk", "kvfetch/jwk", "parseKeyVaultJwk(options)")),
 ];
 

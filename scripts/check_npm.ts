@@ -33,6 +33,7 @@ const KNOWN_EXPORTS: Record<string, string[]> = {
   ".": ["KvfetchError", "RestError", "ClientSecretCredential", "SecretClient"],
   "./auth": ["ClientSecretCredential", "ClientCertificateCredential"],
   "./secrets": ["SecretClient"],
+  "./management": ["VaultsClient", "ResourceGroupsClient", "waitForDataPlane", "ArmError"],
 };
 
 const NPM_DIR = `${ROOT}/npm`;

@@ -1,6 +1,8 @@
 /** What every token kvfetch gets from a token endpoint must satisfy before it is used. */
 
+import { KvfetchError } from "../http/errors.ts";
 import { invalidBody } from "../http/json.ts";
+import { CredentialUnavailableError } from "./errors.ts";
 import type { AccessToken } from "./types.ts";
 
 /**
@@ -11,6 +13,25 @@ export const MAX_TOKEN_LIFETIME_MS = 86_400_000;
 
 /** Whether `token` can go into an HTTP header as is: visible ASCII only (`\x21`–`\x7E`). */
 export const isHeaderSafe = (token: string): boolean => /^[\x21-\x7E]+$/.test(token);
+
+/**
+ * The bearer value of what a credential's `getToken` resolved to, checked before it goes into
+ * an `Authorization` header: no token is a {@link CredentialUnavailableError}, a token with
+ * anything but visible ASCII is `ERR_INVALID_TOKEN` (the token is never shown). Every kvfetch
+ * client sends what this returns.
+ */
+export function bearerToken(token: AccessToken | null | undefined): string {
+  const value = token?.token;
+  if (!value) throw new CredentialUnavailableError("The credential returned no token");
+  if (typeof value != "string" || !isHeaderSafe(value)) {
+    throw new KvfetchError(
+      "ERR_INVALID_TOKEN",
+      "The credential returned an access token with characters that cannot be sent in an " +
+        "HTTP header (the token is not shown); check the credential",
+    );
+  }
+  return value;
+}
 
 /** The fields of a token response, as its schema validated them (times in seconds). */
 export interface TokenFields {

@@ -86,6 +86,16 @@ function cloud(name: string, login: string, arm: string, vault: string, hsm: str
   });
 }
 
+/**
+ * The cloud whose Key Vault or Managed HSM DNS suffix `host` is under (`myvault.vault.azure.net`
+ * is the public cloud's), or `undefined` for any other host.
+ */
+export function vaultCloud(host: string): AzureCloud | undefined {
+  return Object.values(AzureClouds).find((c) =>
+    host.endsWith(`.${c.keyVaultDnsSuffix}`) || host.endsWith(`.${c.managedHsmDnsSuffix}`)
+  );
+}
+
 /** Resolves a cloud option (a name or a cloud object) to a cloud, or throws a `TypeError`. */
 export function resolveCloud(cloud: AzureCloudName | AzureCloud | undefined): AzureCloud {
   if (cloud === undefined) return AzureClouds.public;

@@ -30,7 +30,9 @@ import { stripQuery } from "./_url.ts";
  * | `ERR_INVALID_CERTIFICATE` | a certificate credential's key does not fit its certificate, or cannot be used |
  * | `ERR_CHALLENGE_INVALID` | a vault answered 401 without a usable `WWW-Authenticate` challenge (or did not challenge a request that carried a body) |
  * | `ERR_CHALLENGE_RESOURCE_MISMATCH` | a vault's challenge names a resource its host does not belong to; no token was requested |
- * | `ERR_OPERATION_TIMEOUT` | a long-running operation (delete, recover, purge) did not finish within the wait allowed |
+ * | `ERR_OPERATION_TIMEOUT` | a long-running operation (delete, recover, purge, an ARM operation, a new vault's DNS) did not finish within the wait allowed |
+ * | `ERR_OPERATION_FAILED` | a long-running ARM operation ended `Failed` or `Canceled` ({@link https://learn.microsoft.com/azure/azure-resource-manager/management/async-operations ARM async operations}); the error carries ARM's code, message and details |
+ * | `ERR_FOREIGN_OPERATION_URL` | an ARM response pointed its operation status (`Azure-AsyncOperation`, `Location`) at another origin than the ARM endpoint; nothing was sent there |
  * | `ERR_RESPONSE_TOO_LARGE` | a response body is larger than the `maxResponseBytes` option; it was not read |
  * | `ERR_PAGING_LOOP` | a listing's `nextLink` points at a page it already followed; nothing more was sent |
  * | `ERR_PAGE_LIMIT` | a listing has more pages than its `maxPages` bound |
@@ -69,6 +71,8 @@ export type KvfetchErrorCode =
   | "ERR_CHALLENGE_INVALID"
   | "ERR_CHALLENGE_RESOURCE_MISMATCH"
   | "ERR_OPERATION_TIMEOUT"
+  | "ERR_OPERATION_FAILED"
+  | "ERR_FOREIGN_OPERATION_URL"
   | "ERR_RESPONSE_TOO_LARGE"
   | "ERR_PAGING_LOOP"
   | "ERR_PAGE_LIMIT"

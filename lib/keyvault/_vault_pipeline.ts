@@ -33,9 +33,8 @@ import { waitFor } from "../http/_abort.ts";
 import { TransportCache } from "../http/_caches.ts";
 import { secureUrl } from "../http/_secure_url.ts";
 import { need } from "../http/_check.ts";
-import { AzureClouds } from "../auth/clouds.ts";
-import { CredentialUnavailableError } from "../auth/errors.ts";
-import { isHeaderSafe } from "../auth/_token.ts";
+import { AzureClouds, vaultCloud } from "../auth/clouds.ts";
+import { bearerToken } from "../auth/_token.ts";
 import type { AccessToken, KeyVaultChallenge, TokenCredential } from "../auth/types.ts";
 import type { VaultClientOptions } from "./options.ts";
 
@@ -47,8 +46,6 @@ type Probe = { challenge: KeyVaultChallenge } | { result: HttpResult };
 
 /** The probes in flight, keyed as the challenges: concurrent first requests share one. */
 const probing = new TransportCache<Promise<Probe>>();
-
-const CLOUDS = Object.values(AzureClouds);
 
 /** The bearer token each result was sent with, to cut it out of any error text. */
 const sentTokens = new WeakMap<HttpResult, string>();
@@ -101,9 +98,7 @@ export class VaultPipeline {
       "vaultUrl",
       "must be the bare vault URL, like https://myvault.vault.azure.net",
     );
-    const cloud = CLOUDS.find((c) =>
-      host.endsWith(`.${c.keyVaultDnsSuffix}`) || host.endsWith(`.${c.managedHsmDnsSuffix}`)
-    );
+    const cloud = vaultCloud(host);
     need(
       options.allowUnknownVaultHost || cloud,
       "vaultUrl",
@@ -286,20 +281,9 @@ export class VaultPipeline {
       }),
       signal,
     );
-    const value = token?.token;
-    if (!value) throw new CredentialUnavailableError("The credential returned no token");
-    if (value !== this.#checked) {
-      // Only visible ASCII can go into a header: anything else is refused, unsent, unshown.
-      if (typeof value != "string" || !isHeaderSafe(value)) {
-        throw new KvfetchError(
-          "ERR_INVALID_TOKEN",
-          "The credential returned an access token with characters that cannot be sent in an " +
-            "HTTP header (the token is not shown); check the credential",
-        );
-      }
-      this.#checked = value;
-    }
-    return value;
+    // Only visible ASCII can go into a header: anything else is refused, unsent, unshown.
+    if (!token?.token || token.token !== this.#checked) this.#checked = bearerToken(token);
+    return this.#checked;
   }
 
   /** Reads, verifies and caches the challenge of a 401's headers. */

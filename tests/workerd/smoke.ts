@@ -8,7 +8,9 @@
  *   get tokens, and the fake endpoint verifies each client assertion's signature;
  * - secrets: `SecretClient` through the Key Vault challenge: set, get (latest and by version),
  *   list across pages, update, delete (with polling), get/list deleted, recover, purge, backup
- *   and restore, and a 404 as a `RestError`.
+ *   and restore, and a 404 as a `RestError`;
+ * - management: `VaultsClient`, `ResourceGroupsClient` and `waitForDataPlane` against the fake
+ *   ARM (`./smoke_management.ts`).
  *
  * `scripts/test_workerd.ts` bundles it (esbuild, conditions workerd,worker,browser), refuses a
  * bundle with any Node built-in, and runs it with `workerd test`. The worker's `test()` handler
@@ -28,6 +30,7 @@ import { KvfetchError, RestError } from "kvfetch";
 import { importX509, jwtVerify } from "jose";
 import { makeCertificate } from "../_certs.ts";
 import { FAKE_TENANT_ID, FAKE_VAULT_URL, fakeVault } from "../_fake_vault.ts";
+import { runManagementSmoke } from "./smoke_management.ts";
 
 const AUTHORITY = "https://login.microsoftonline.com";
 const SCOPE = "https://vault.azure.net/.default";
@@ -385,6 +388,8 @@ export async function runSmoke(
     const origins = new Set(fetch.seen.map((line) => new URL(line.split(" ")[1]!).origin));
     equal([...origins].sort().join(" "), [AUTHORITY, FAKE_VAULT_URL].sort().join(" "), "origins");
   });
+
+  await runManagementSmoke(check);
 
   const failed = results.filter((r) => !r.ok).length;
   return { passed: results.length - failed, failed, results };

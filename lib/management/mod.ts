@@ -1,0 +1,92 @@
+/**
+ * Key Vault management over Azure Resource Manager: create, configure, list, delete, recover
+ * and purge vaults ({@link VaultsClient}), the resource groups they live in
+ * ({@link ResourceGroupsClient}), and {@link waitForDataPlane} for a new vault's DNS name.
+ * Long-running operations are polled to their end by one poller (`Azure-AsyncOperation`,
+ * `Location`, `Retry-After`), bounded and cancellable.
+ *
+ * Exported from the main `kvfetch` module entry point as well as from its subpath export
+ * `kvfetch/management`.
+ *
+ * @example Create a vault and wait for its data plane
+ * ```ts
+ * import { VaultsClient, waitForDataPlane } from "./mod.ts";
+ * import { ClientSecretCredential } from "../auth/client_secret.ts";
+ *
+ * const vaults = new VaultsClient(
+ *   "00000000-0000-0000-0000-000000000000",
+ *   new ClientSecretCredential({
+ *     tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+ *     clientId: "00000000-0000-0000-0000-000000000001",
+ *     clientSecret: "from-a-secret-store",
+ *   }),
+ * );
+ * async function create(): Promise<void> {
+ *   const vault = await vaults.createOrUpdate("my-group", "my-vault", {
+ *     location: "westus",
+ *     properties: {
+ *       tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+ *       sku: { name: "standard" },
+ *       accessPolicies: [],
+ *     },
+ *   });
+ *   await waitForDataPlane(vault.properties.vaultUri!);
+ * }
+ * console.log(typeof create);
+ * ```
+ *
+ * @module
+ */
+
+export { DEFAULT_VAULTS_API_VERSION, VaultsClient } from "./vaults_client.ts";
+export type {
+  AccessPolicyUpdateKind,
+  RecoverVaultOptions,
+  VaultsClientOptions,
+} from "./vaults_client.ts";
+export {
+  DEFAULT_RESOURCE_GROUPS_API_VERSION,
+  ResourceGroupsClient,
+} from "./resource_groups_client.ts";
+export type {
+  ResourceGroupParameters,
+  ResourceGroupsClientOptions,
+} from "./resource_groups_client.ts";
+export { waitForDataPlane } from "./wait_for_data_plane.ts";
+export type { WaitForDataPlaneOptions } from "./wait_for_data_plane.ts";
+export { ArmError, ArmOperationError, armResponseOf } from "./errors.ts";
+export type {
+  ArmErrorDetail,
+  ArmErrorInit,
+  ArmOperationErrorInit,
+  ArmResponseInfo,
+} from "./errors.ts";
+export type {
+  ArmClientOptions,
+  ArmListOptions,
+  ArmOperationOptions,
+  LroOptions,
+} from "./options.ts";
+export type {
+  AccessPolicyEntry,
+  CertificatePermission,
+  CheckNameAvailabilityResult,
+  DeletedVault,
+  KeyPermission,
+  NetworkRuleSet,
+  Permissions,
+  Resource,
+  ResourceGroup,
+  SecretPermission,
+  Sku,
+  SkuName,
+  StoragePermission,
+  SystemData,
+  Vault,
+  VaultAccessPolicyParameters,
+  VaultCreateOrUpdateParameters,
+  VaultPatchParameters,
+  VaultProperties,
+  VaultProvisioningState,
+} from "./models.ts";
+export type { Page, PagedAsyncIterableIterator, PageSettings } from "../http/paging.ts";
