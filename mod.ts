@@ -85,3 +85,33 @@ export type {
   UpdateSecretPropertiesOptions,
   VaultClientOptions,
 } from "./lib/keyvault/secrets.ts";
+
+export {
+  fromCryptoKey,
+  fromDerSignature,
+  fromPem,
+  parseKeyVaultJwk,
+  thumbprint,
+  thumbprintUri,
+  toCryptoKey,
+  toDerSignature,
+  toJwks,
+  toPem,
+} from "./lib/jwk/mod.ts";
+export type {
+  EncryptionAlgorithm,
+  Jwk,
+  Jwks,
+  JwksInput,
+  KeyCurveName,
+  KeyOperation,
+  KeyVaultJwk,
+  KeyVaultKeyType,
+  KeyWrapAlgorithm,
+  ParsedKeyVaultJwk,
+  ParseJwkOptions,
+  SignatureAlgorithm,
+  ThumbprintHash,
+  ToCryptoKeyOptions,
+  ToKeyVaultJwkOptions,
+} from "./lib/jwk/mod.ts";
