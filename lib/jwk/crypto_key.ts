@@ -134,7 +134,7 @@ export async function toCryptoKey(
       } ${alg} key (use ${usages.join(" or ")})`,
     );
   }
-  const ops = std.key_ops;
+  const ops = parsed.keyOps;
   // The public half of a key that may sign may verify; of one that may decrypt, encrypt.
   const allowedBy: Record<string, string[]> = {
     verify: ["verify", "sign"],

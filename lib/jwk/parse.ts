@@ -36,7 +36,12 @@ import {
  * ```
  */
 export interface ParsedKeyVaultJwk {
-  /** The standard JWK: `-HSM` stripped, `kid` kept, `key_ops` mapped to RFC 7517's names. */
+  /**
+   * The standard JWK: `-HSM` stripped, `kid` kept. `key_ops` is mapped to RFC 7517's names for
+   * a private key and left out of a public one, so that jose and Web Crypto import it for any
+   * usage its type allows (a public key of a `sign` key verifies); the vault's operations are
+   * in `keyOps`.
+   */
   jwk: Jwk;
   /** The key as validated, in Key Vault's form (members Key Vault does not define dropped). */
   keyVaultJwk: KeyVaultJwk;
@@ -48,6 +53,8 @@ export interface ParsedKeyVaultJwk {
   curve?: KeyCurveName | undefined;
   /** The key size in bits (RSA modulus, EC curve, or the `k` of a symmetric key). */
   keySize?: number | undefined;
+  /** The key's `key_ops` as given (Key Vault's names, `import` and `export` included). */
+  keyOps?: string[] | undefined;
   /** Whether the JWK holds private (or symmetric) key material. */
   isPrivate: boolean;
   /** The algorithms the key can serve, given its type, size and `key_ops`. */
@@ -243,7 +250,7 @@ export function parseKeyVaultJwk(value: unknown, options: ParseJwkOptions = {}):
   const keyOps = raw.key_ops ?? undefined;
   if (keyOps) {
     if (new Set(keyOps).size !== keyOps.length) throw invalid('"key_ops" lists an operation twice');
-    jwk.key_ops = keyOps.filter((op) => STANDARD_OPS.has(op));
+    if (isPrivate) jwk.key_ops = keyOps.filter((op) => STANDARD_OPS.has(op));
     const signs = keyOps.includes("sign") || keyOps.includes("verify");
     const encrypts = ["encrypt", "decrypt", "wrapKey", "unwrapKey"].some((op) =>
       keyOps.includes(op)
@@ -265,6 +272,7 @@ export function parseKeyVaultJwk(value: unknown, options: ParseJwkOptions = {}):
     hsm: kty.endsWith("-HSM"),
     curve,
     keySize,
+    keyOps,
     isPrivate,
     algorithms,
   };
