@@ -1,17 +1,37 @@
 /** A fake vault (with keys) on a loopback socket, and a KeyClient routed to it. */
 import { type AccessToken, KeyClient, type KeyClientOptions } from "../mod.ts";
 import { clearCaches } from "../lib/http/caches.ts";
-import { FAKE_VAULT_URL, fakeVault, type FakeVaultOptions } from "./_fake_vault.ts";
+import {
+  FAKE_VAULT_URL,
+  type FakeVault,
+  fakeVault,
+  type FakeVaultOptions,
+  type RecordedRequest,
+} from "./_fake_vault.ts";
 import { routedFetch } from "./_route.ts";
 import { serve } from "./_loopback.ts";
 
 /** The default Managed HSM URL of the fake. */
 export const FAKE_HSM_URL = "https://myhsm.managedhsm.azure.net";
 
+/** What {@link keySetup} returns. */
+export interface KeySetup {
+  vault: FakeVault;
+  client: KeyClient;
+  credential: { getToken(): Promise<AccessToken> };
+  options: KeyClientOptions;
+  waits: number[];
+  operations: () => RecordedRequest[];
+  tick: (ms: number) => number;
+  now: () => number;
+  close: () => Promise<void>;
+}
+
+/** Starts a fake vault on a loopback socket and a client for it. */
 export async function keySetup(
   vaultOptions: FakeVaultOptions = {},
   clientOptions: KeyClientOptions = {},
-) {
+): Promise<KeySetup> {
   clearCaches();
   let clock = Date.UTC(2026, 10, 28, 12, 0, 0);
   const vaultUrl = vaultOptions.vaultUrl ?? FAKE_VAULT_URL;
