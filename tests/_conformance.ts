@@ -202,6 +202,11 @@ export class Replay {
     return body.replaceAll(from, `"nextLink":"https://${host.to}`);
   }
 
+  /** The next record kvfetch has not asked for yet (to shape a call the data has no body for). */
+  peek(): Exchange | undefined {
+    return this.records[this.#next];
+  }
+
   /** A position to look back from with {@link Replay.since}. */
   mark(): number {
     return this.served.length;
