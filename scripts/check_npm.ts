@@ -33,6 +33,8 @@ const KNOWN_EXPORTS: Record<string, string[]> = {
   ".": ["KvfetchError", "RestError", "ClientSecretCredential", "SecretClient"],
   "./auth": ["ClientSecretCredential", "ClientCertificateCredential"],
   "./secrets": ["SecretClient"],
+  "./keys": ["KeyClient", "CryptographyClient", "signJwt", "verifyJwt"],
+  "./jwk": ["parseKeyVaultJwk", "toCryptoKey", "toJwks", "toDerSignature"],
 };
 
 const NPM_DIR = `${ROOT}/npm`;

@@ -7,6 +7,7 @@
 
 import * as v from "valibot";
 import { KvfetchError } from "../http/errors.ts";
+import { lazy } from "../http/_lazy.ts";
 import { fromBase64url, isBase64url, trimZeros } from "./_bytes.ts";
 import {
   aesAlgorithms,
@@ -87,35 +88,36 @@ const RSA_PUBLIC = ["n", "e"] as const;
 const RSA_PRIVATE = ["d", "p", "q", "dp", "dq", "qi"] as const;
 const EC_MEMBERS = ["crv", "x", "y"] as const;
 /** RFC 7517 §4.3 operations (Key Vault's `import` and `export` have no equivalent). */
-const STANDARD_OPS = new Set(["sign", "verify", "encrypt", "decrypt", "wrapKey", "unwrapKey"]);
+const STANDARD_OPS = ["sign", "verify", "encrypt", "decrypt", "wrapKey", "unwrapKey"];
 
-const Base64url = v.pipe(
-  v.string(),
-  v.check((s) => s.length > 0 && isBase64url(s), "base64url"),
-);
-const Member = v.nullish(Base64url);
-
-const KeyVaultJwkSchema = v.object({
-  kid: v.nullish(v.string()),
-  kty: v.picklist(KEY_TYPES),
-  key_ops: v.nullish(v.array(v.pipe(v.string(), v.regex(/^[A-Za-z]{1,32}$/)))),
-  n: Member,
-  e: Member,
-  d: Member,
-  dp: Member,
-  dq: Member,
-  qi: Member,
-  p: Member,
-  q: Member,
-  k: Member,
-  key_hsm: Member,
-  t: Member,
-  crv: v.nullish(v.picklist(CURVES)),
-  x: Member,
-  y: Member,
+const keyVaultJwkSchema = /* @__PURE__ */ lazy(() => {
+  const Base64url = v.pipe(
+    v.string(),
+    v.check((s) => s.length > 0 && isBase64url(s), "base64url"),
+  );
+  const Member = v.nullish(Base64url);
+  return v.object({
+    kid: v.nullish(v.string()),
+    kty: v.picklist(KEY_TYPES),
+    key_ops: v.nullish(v.array(v.pipe(v.string(), v.regex(/^[A-Za-z]{1,32}$/)))),
+    n: Member,
+    e: Member,
+    d: Member,
+    dp: Member,
+    dq: Member,
+    qi: Member,
+    p: Member,
+    q: Member,
+    k: Member,
+    key_hsm: Member,
+    t: Member,
+    crv: v.nullish(v.picklist(CURVES)),
+    x: Member,
+    y: Member,
+  });
 });
 
-type Raw = v.InferOutput<typeof KeyVaultJwkSchema>;
+type Raw = v.InferOutput<ReturnType<typeof keyVaultJwkSchema>>;
 
 function invalid(message: string): KvfetchError {
   return new KvfetchError("ERR_INVALID_JWK", `Invalid JSON Web Key: ${message}`);
@@ -164,7 +166,7 @@ function describe(issues: v.BaseIssue<unknown>[]): string {
  * @throws {KvfetchError} `ERR_INVALID_JWK` when the key is malformed.
  */
 export function parseKeyVaultJwk(value: unknown, options: ParseJwkOptions = {}): ParsedKeyVaultJwk {
-  const result = v.safeParse(KeyVaultJwkSchema, value);
+  const result = v.safeParse(keyVaultJwkSchema(), value);
   if (!result.success) throw invalid(describe(result.issues));
   const raw = result.output;
   const kty = raw.kty as KeyVaultKeyType;
@@ -251,7 +253,7 @@ export function parseKeyVaultJwk(value: unknown, options: ParseJwkOptions = {}):
   const keyOps = raw.key_ops ?? undefined;
   if (keyOps) {
     if (new Set(keyOps).size !== keyOps.length) throw invalid('"key_ops" lists an operation twice');
-    if (isPrivate) jwk.key_ops = keyOps.filter((op) => STANDARD_OPS.has(op));
+    if (isPrivate) jwk.key_ops = keyOps.filter((op) => STANDARD_OPS.includes(op));
     const signs = keyOps.includes("sign") || keyOps.includes("verify");
     const encrypts = ["encrypt", "decrypt", "wrapKey", "unwrapKey"].some((op) =>
       keyOps.includes(op)

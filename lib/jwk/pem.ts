@@ -19,8 +19,6 @@ const CURVE_OIDS: Readonly<Record<KeyCurveName, string>> = {
   "P-256K": "1.3.132.0.10",
 };
 
-const NULL = new Uint8Array([0x05, 0x00]);
-
 function integer(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   const trimmed = trimZeros(bytes);
   const body = trimmed[0]! & 0x80 ? [0, ...trimmed] : [...trimmed];
@@ -33,7 +31,7 @@ const bitString = (bytes: Uint8Array) => tlv(0x03, new Uint8Array([0]), bytes);
 function spki(jwk: Jwk): Uint8Array<ArrayBuffer> {
   if (jwk.kty === "RSA") {
     const rsaKey = tlv(0x30, integer(fromBase64url(jwk.n!)), integer(fromBase64url(jwk.e!)));
-    return tlv(0x30, tlv(0x30, oid(OID_RSA), NULL), bitString(rsaKey));
+    return tlv(0x30, tlv(0x30, oid(OID_RSA), new Uint8Array([0x05, 0x00])), bitString(rsaKey));
   }
   const point = new Uint8Array([4, ...fromBase64url(jwk.x!), ...fromBase64url(jwk.y!)]);
   return tlv(

@@ -6,6 +6,7 @@
  */
 
 import * as v from "valibot";
+import { lazy } from "../http/_lazy.ts";
 import { need } from "../http/_check.ts";
 import { KvfetchError, RestError } from "../http/errors.ts";
 import { redactError } from "../http/_redact.ts";
@@ -24,13 +25,7 @@ import {
 } from "../jwk/types.ts";
 import { VaultOperations } from "./_operations.ts";
 import { verifyRsaDigest } from "./_rsa_verify.ts";
-import {
-  Base64Schema,
-  KeyBundleSchema,
-  type KeyVaultKey,
-  parseKeyVaultKeyIdentifier,
-  toKey,
-} from "./keys_models.ts";
+import { keySchemas, type KeyVaultKey, parseKeyVaultKeyIdentifier, toKey } from "./keys_models.ts";
 import type { OperationOptions, VaultClientOptions } from "./options.ts";
 
 /**
@@ -241,21 +236,23 @@ const RSA_OVERHEAD: Readonly<Record<string, number>> = {
   "RSA-OAEP-256": 66,
 };
 
-const ResultSchema = v.object({
-  kid: v.nullish(v.string()),
-  value: Base64Schema,
-  iv: v.nullish(Base64Schema),
-  tag: v.nullish(Base64Schema),
-  aad: v.nullish(Base64Schema),
+const schemas = /* @__PURE__ */ lazy(() => {
+  const { Base64Schema } = keySchemas();
+  const result = (value: v.GenericSchema<unknown, string>) =>
+    v.object({
+      kid: v.nullish(v.string()),
+      value,
+      iv: v.nullish(Base64Schema),
+      tag: v.nullish(Base64Schema),
+      aad: v.nullish(Base64Schema),
+    });
+  return {
+    Result: result(Base64Schema),
+    /** Decrypting may give an empty plaintext. */
+    EmptyOk: result(v.union([Base64Schema, v.literal("")])),
+    Verify: v.object({ value: v.boolean() }),
+  };
 });
-const EmptyOk = v.object({
-  kid: v.nullish(v.string()),
-  value: v.union([Base64Schema, v.literal("")]),
-  iv: v.nullish(Base64Schema),
-  tag: v.nullish(Base64Schema),
-  aad: v.nullish(Base64Schema),
-});
-const VerifySchema = v.object({ value: v.boolean() });
 
 /** A copy of a non-empty `Uint8Array` argument (a copy: the caller may reuse its buffer). */
 function bytesArg(value: unknown, option: string): Uint8Array<ArrayBuffer> {
@@ -636,7 +633,7 @@ export class CryptographyClient {
   ): Promise<VerifyResult> {
     const path = await this.#path("verify", options);
     const body = { alg: algorithm, digest: toBase64url(digest), value: toBase64url(signature) };
-    const out = await this.#ops.read("POST", path, VerifySchema, options.signal, body);
+    const out = await this.#ops.read("POST", path, schemas().Verify, options.signal, body);
     return {
       result: out.value,
       keyID: this.#version ? `${this.vaultUrl}/keys/${this.#name}/${this.#version}` : this.keyID,
@@ -669,7 +666,7 @@ export class CryptographyClient {
       const out = await this.#ops.read(
         "POST",
         path,
-        op === "decrypt" || op === "unwrapkey" ? EmptyOk : ResultSchema,
+        op === "decrypt" || op === "unwrapkey" ? schemas().EmptyOk : schemas().Result,
         options.signal,
         body,
       );
@@ -707,7 +704,9 @@ export class CryptographyClient {
     this.#fetched ??= (async () => {
       try {
         const path = `/keys/${this.#name}/${this.#version ?? ""}`;
-        const key = toKey(await this.#ops.read("GET", path, KeyBundleSchema, options.signal));
+        const key = toKey(
+          await this.#ops.read("GET", path, keySchemas().KeyBundleSchema, options.signal),
+        );
         this.#key = key;
         this.#version ??= key.properties.version;
         return key;

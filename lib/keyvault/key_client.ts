@@ -21,16 +21,14 @@ import { pollOptions, VaultOperations } from "./_operations.ts";
 import { checkName, checkTags, checkVersion, toUnix } from "./_names.ts";
 import type { ListOptions, OperationOptions, PollOptions, VaultClientOptions } from "./options.ts";
 import {
-  Base64Schema,
   type DeletedKey,
   type KeyBundle,
-  KeyBundleSchema,
   type KeyProperties,
   type KeyReleasePolicy,
   type KeyRotationLifetimeAction,
   type KeyRotationPolicy,
+  keySchemas,
   type KeyVaultKey,
-  RotationPolicySchema,
   toDeletedKey,
   toKey,
   toKeyProperties,
@@ -38,6 +36,7 @@ import {
 } from "./keys_models.ts";
 import { CryptographyClient, type CryptographyClientOptions } from "./crypto_client.ts";
 import * as v from "valibot";
+import { lazy } from "../http/_lazy.ts";
 
 /**
  * Options of {@link KeyClient}.
@@ -454,7 +453,7 @@ export class KeyClient {
    * @param options Cancellation, page bound.
    */
   listPropertiesOfKeys(options: ListOptions = {}): PagedAsyncIterableIterator<KeyProperties> {
-    return this.#ops.list("/keys", KeyBundleSchema, toKeyProperties, options);
+    return this.#ops.list("/keys", keySchemas().KeyBundleSchema, toKeyProperties, options);
   }
 
   /**
@@ -468,7 +467,7 @@ export class KeyClient {
     options: ListOptions = {},
   ): PagedAsyncIterableIterator<KeyProperties> {
     const path = `/keys/${checkName(name)}/versions`;
-    return this.#ops.list(path, KeyBundleSchema, toKeyProperties, options);
+    return this.#ops.list(path, keySchemas().KeyBundleSchema, toKeyProperties, options);
   }
 
   /**
@@ -477,7 +476,7 @@ export class KeyClient {
    * @param options Cancellation, page bound.
    */
   listDeletedKeys(options: ListOptions = {}): PagedAsyncIterableIterator<DeletedKey> {
-    return this.#ops.list("/deletedkeys", KeyBundleSchema, toDeletedKey, options);
+    return this.#ops.list("/deletedkeys", keySchemas().KeyBundleSchema, toDeletedKey, options);
   }
 
   /**
@@ -545,7 +544,7 @@ export class KeyClient {
    */
   async backupKey(name: string, options: OperationOptions = {}): Promise<Uint8Array> {
     const path = `/keys/${checkName(name)}/backup`;
-    const { value } = await this.#ops.read("POST", path, ValueSchema, options.signal);
+    const { value } = await this.#ops.read("POST", path, schemas().Value, options.signal);
     return decodeBase64(value);
   }
 
@@ -584,7 +583,7 @@ export class KeyClient {
   ): Promise<KeyRotationPolicy> {
     const path = `/keys/${checkName(name)}/rotationpolicy`;
     return toRotationPolicy(
-      await this.#ops.read("GET", path, RotationPolicySchema, options.signal),
+      await this.#ops.read("GET", path, keySchemas().RotationPolicySchema, options.signal),
     );
   }
 
@@ -619,7 +618,7 @@ export class KeyClient {
     };
     const path = `/keys/${name}/rotationpolicy`;
     return toRotationPolicy(
-      await this.#ops.read("PUT", path, RotationPolicySchema, options.signal, body),
+      await this.#ops.read("PUT", path, keySchemas().RotationPolicySchema, options.signal, body),
     );
   }
 
@@ -636,7 +635,9 @@ export class KeyClient {
       "must be an integer from 1 to 128",
       RangeError,
     );
-    const { value } = await this.#ops.read("POST", "/rng", ValueSchema, options.signal, { count });
+    const { value } = await this.#ops.read("POST", "/rng", schemas().Value, options.signal, {
+      count,
+    });
     return decodeBase64(value);
   }
 
@@ -666,7 +667,7 @@ export class KeyClient {
     );
     const body = { target: targetAttestationToken, nonce: options.nonce, enc: options.algorithm };
     try {
-      const { value } = await this.#ops.read("POST", path, ReleaseSchema, options.signal, body);
+      const { value } = await this.#ops.read("POST", path, schemas().Release, options.signal, body);
       return { value };
     } catch (error) {
       throw redactError(error, [targetAttestationToken]);
@@ -732,12 +733,14 @@ export class KeyClient {
     signal: AbortSignal | undefined,
     body?: unknown,
   ): Promise<KeyBundle> {
-    return this.#ops.read(method, path, KeyBundleSchema, signal, body);
+    return this.#ops.read(method, path, keySchemas().KeyBundleSchema, signal, body);
   }
 }
 
-const ValueSchema = v.object({ value: Base64Schema });
-const ReleaseSchema = v.object({ value: v.pipe(v.string(), v.minLength(1)) });
+const schemas = /* @__PURE__ */ lazy(() => ({
+  Value: v.object({ value: keySchemas().Base64Schema }),
+  Release: v.object({ value: v.pipe(v.string(), v.minLength(1)) }),
+}));
 
 function checkOps(ops: readonly string[] | undefined): string[] | undefined {
   if (ops === undefined) return undefined;

@@ -10,6 +10,7 @@ import { fromUnix } from "./_names.ts";
 import { parseIdentifier } from "./_identifier.ts";
 import { must } from "../http/json.ts";
 import { decodeBase64 } from "../http/_base64.ts";
+import { lazy } from "../http/_lazy.ts";
 import { parseKeyVaultJwk } from "../jwk/parse.ts";
 import type { Jwk, KeyOperation, KeyVaultJwk, KeyVaultKeyType } from "../jwk/types.ts";
 import type { DeletionRecoveryLevel } from "./secrets_models.ts";
@@ -261,9 +262,6 @@ export interface KeyRotationPolicy {
   updatedOn?: Date | undefined;
 }
 
-const Seconds = v.nullish(v.number());
-const Tags = v.nullish(v.record(v.string(), v.string()));
-
 /** Whether `f(x)` returns without throwing. */
 const succeeds = <T>(f: (x: T) => unknown) => (x: T) => {
   try {
@@ -273,83 +271,95 @@ const succeeds = <T>(f: (x: T) => unknown) => (x: T) => {
   }
 };
 
-/** Non-empty base64 or base64url that `decodeBase64` decodes. */
-export const Base64Schema = v.pipe(
-  v.string(),
-  must("base64url", succeeds((s: string) => /^[\w\-+/]+={0,2}$/.test(s) && decodeBase64(s))),
-);
-
-const isKeyId = succeeds(parseKeyVaultKeyIdentifier);
-const KeyId = v.pipe(v.string(), must("a key identifier", isKeyId));
-
-/** A JSON Web Key in a bundle: valid for `parseKeyVaultJwk`, with a key identifier as `kid`. */
-const JwkSchema = v.pipe(
-  v.looseObject({ kid: KeyId }),
-  must<{ kid: string }>("a JSON Web Key", succeeds((k: unknown) => parseKeyVaultJwk(k))),
-);
-
-const Attributes = v.object({
-  enabled: v.nullish(v.boolean()),
-  nbf: Seconds,
-  exp: Seconds,
-  created: Seconds,
-  updated: Seconds,
-  recoverableDays: Seconds,
-  recoveryLevel: v.nullish(v.string()),
-  exportable: v.nullish(v.boolean()),
-  hsmPlatform: v.nullish(v.string()),
-  attestation: v.nullish(v.object({
-    certificatePemFile: v.nullish(Base64Schema),
-    privateKeyAttestation: v.nullish(Base64Schema),
-    publicKeyAttestation: v.nullish(Base64Schema),
-    version: v.nullish(v.string()),
-  })),
-});
-
-const ReleasePolicy = v.object({
-  contentType: v.nullish(v.string()),
-  immutable: v.nullish(v.boolean()),
-  data: v.nullish(Base64Schema),
-});
-
 /**
- * A `KeyBundle`, `DeletedKeyBundle` or list item (`KeyItem`, with `kid` instead of `key`) as
- * Key Vault sends it; the key (or the item's `kid`) is checked so that mapping never throws.
+ * The schemas of keys, made on first use: `KeyBundleSchema` (a `KeyBundle`,
+ * `DeletedKeyBundle` or list item, with `kid` instead of `key`; the key or the item's `kid` is
+ * checked so that mapping never throws), `RotationPolicySchema` and `Base64Schema` (non-empty
+ * base64 or base64url).
  */
-export const KeyBundleSchema = v.pipe(
-  v.object({
-    key: v.nullish(JwkSchema),
-    kid: v.nullish(KeyId),
-    attributes: v.nullish(Attributes),
-    tags: Tags,
-    managed: v.nullish(v.boolean()),
-    release_policy: v.nullish(ReleasePolicy),
-    recoveryId: v.nullish(v.string()),
-    deletedDate: Seconds,
-    scheduledPurgeDate: Seconds,
-  }),
-  must("a key or a kid", (b) => !!(b.key || b.kid)),
-);
+export const keySchemas = /* @__PURE__ */ lazy(() => {
+  const Seconds = v.nullish(v.number());
+  const Tags = v.nullish(v.record(v.string(), v.string()));
 
-/** A key bundle as validated. */
-export type KeyBundle = v.InferOutput<typeof KeyBundleSchema>;
+  /** Non-empty base64 or base64url that `decodeBase64` decodes. */
+  const Base64Schema = v.pipe(
+    v.string(),
+    must("base64url", succeeds((s: string) => /^[\w\-+/]+={0,2}$/.test(s) && decodeBase64(s))),
+  );
 
-/** A `KeyRotationPolicy` as Key Vault sends it. */
-export const RotationPolicySchema = v.object({
-  id: v.nullish(v.string()),
-  lifetimeActions: v.nullish(v.array(v.object({
-    trigger: v.nullish(v.object({
-      timeAfterCreate: v.nullish(v.string()),
-      timeBeforeExpiry: v.nullish(v.string()),
-    })),
-    action: v.nullish(v.object({ type: v.nullish(v.string()) })),
-  }))),
-  attributes: v.nullish(v.object({
-    expiryTime: v.nullish(v.string()),
+  const isKeyId = succeeds(parseKeyVaultKeyIdentifier);
+  const KeyId = v.pipe(v.string(), must("a key identifier", isKeyId));
+
+  /** A JSON Web Key in a bundle: valid for `parseKeyVaultJwk`, with a key identifier as `kid`. */
+  const JwkSchema = v.pipe(
+    v.looseObject({ kid: KeyId }),
+    must<{ kid: string }>("a JSON Web Key", succeeds((k: unknown) => parseKeyVaultJwk(k))),
+  );
+
+  const Attributes = v.object({
+    enabled: v.nullish(v.boolean()),
+    nbf: Seconds,
+    exp: Seconds,
     created: Seconds,
     updated: Seconds,
-  })),
+    recoverableDays: Seconds,
+    recoveryLevel: v.nullish(v.string()),
+    exportable: v.nullish(v.boolean()),
+    hsmPlatform: v.nullish(v.string()),
+    attestation: v.nullish(v.object({
+      certificatePemFile: v.nullish(Base64Schema),
+      privateKeyAttestation: v.nullish(Base64Schema),
+      publicKeyAttestation: v.nullish(Base64Schema),
+      version: v.nullish(v.string()),
+    })),
+  });
+
+  const ReleasePolicy = v.object({
+    contentType: v.nullish(v.string()),
+    immutable: v.nullish(v.boolean()),
+    data: v.nullish(Base64Schema),
+  });
+
+  /**
+   * A `KeyBundle`, `DeletedKeyBundle` or list item (`KeyItem`, with `kid` instead of `key`) as
+   * Key Vault sends it; the key (or the item's `kid`) is checked so that mapping never throws.
+   */
+  const KeyBundleSchema = v.pipe(
+    v.object({
+      key: v.nullish(JwkSchema),
+      kid: v.nullish(KeyId),
+      attributes: v.nullish(Attributes),
+      tags: Tags,
+      managed: v.nullish(v.boolean()),
+      release_policy: v.nullish(ReleasePolicy),
+      recoveryId: v.nullish(v.string()),
+      deletedDate: Seconds,
+      scheduledPurgeDate: Seconds,
+    }),
+    must("a key or a kid", (b) => !!(b.key || b.kid)),
+  );
+
+  /** A `KeyRotationPolicy` as Key Vault sends it. */
+  const RotationPolicySchema = v.object({
+    id: v.nullish(v.string()),
+    lifetimeActions: v.nullish(v.array(v.object({
+      trigger: v.nullish(v.object({
+        timeAfterCreate: v.nullish(v.string()),
+        timeBeforeExpiry: v.nullish(v.string()),
+      })),
+      action: v.nullish(v.object({ type: v.nullish(v.string()) })),
+    }))),
+    attributes: v.nullish(v.object({
+      expiryTime: v.nullish(v.string()),
+      created: Seconds,
+      updated: Seconds,
+    })),
+  });
+  return { Base64Schema, KeyBundleSchema, RotationPolicySchema };
 });
+
+/** A key bundle as validated. */
+export type KeyBundle = v.InferOutput<ReturnType<typeof keySchemas>["KeyBundleSchema"]>;
 
 const bytes = (text: string | null | undefined) => text ? decodeBase64(text) : undefined;
 
@@ -424,7 +434,7 @@ export function toDeletedKey(bundle: KeyBundle): DeletedKey {
 
 /** Maps a rotation policy. */
 export function toRotationPolicy(
-  policy: v.InferOutput<typeof RotationPolicySchema>,
+  policy: v.InferOutput<ReturnType<typeof keySchemas>["RotationPolicySchema"]>,
 ): KeyRotationPolicy {
   return {
     id: policy.id ?? undefined,
