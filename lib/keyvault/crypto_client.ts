@@ -612,8 +612,8 @@ export class CryptographyClient {
   }
 
   /**
-   * The key, read once from the vault (or as given to the constructor), or `undefined` where
-   * the caller may not read it (403).
+   * The key, read once from the vault (or as given to the constructor). Where the caller may
+   * use the key but not read it (403), `ERR_KEY_OPERATION_FORBIDDEN`.
    *
    * @param options Cancellation.
    */
