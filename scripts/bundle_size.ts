@@ -94,9 +94,32 @@ const ENTRIES: Entry[] = [
   entry("a", "ClientSecretCredential + SecretClient.getSecret", A, GZIP_BUDGET_A),
   entry("a/root", "(a), imported from the root `kvfetch`", A.replace(/kvfetch\/\w+/g, "kvfetch")),
   entry("b", "(a) + ClientCertificateCredential", A + CERT),
-  // entry("c", "(a) + KeyClient.getKey", A + use("KeyClient", "kvfetch/keys", "new KeyClient(vault, credential).getKey(name)")),
+  entry(
+    "c",
+    "KeyClient.getKey + local verifyData (CryptographyClient)",
+    use(
+      "KeyClient, CryptographyClient",
+      "kvfetch/keys",
+      "new KeyClient(vault, credential).getKey(name).then((key) => " +
+        "new CryptographyClient(key, credential).verifyData(options.alg, options.data, options.signature))",
+    ),
+  ),
+  entry(
+    "c/jwt",
+    "(c) + signJwt and verifyJwt",
+    use(
+      "KeyClient, CryptographyClient, signJwt, verifyJwt",
+      "kvfetch/keys",
+      "new KeyClient(vault, credential).getKey(name).then((key) => " +
+        "signJwt({}, { key: new CryptographyClient(key, credential) }).then((t) => verifyJwt(t, key)))",
+    ),
+  ),
+  entry(
+    "e",
+    "parseKeyVaultJwk alone",
+    use("parseKeyVaultJwk", "kvfetch/jwk", "parseKeyVaultJwk(options)"),
+  ),
   entry("d", "ClientSecretCredential + VaultsClient.createOrUpdate", D),
-  // entry("e", "parseKeyVaultJwk alone", use("parseKeyVaultJwk", "kvfetch/jwk", "parseKeyVaultJwk(options)")),
 ];
 
 /** For scale, in the printed table (gzip bytes, measured the same way). */

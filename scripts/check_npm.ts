@@ -34,6 +34,8 @@ const KNOWN_EXPORTS: Record<string, string[]> = {
   "./auth": ["ClientSecretCredential", "ClientCertificateCredential"],
   "./secrets": ["SecretClient"],
   "./management": ["VaultsClient", "ResourceGroupsClient", "waitForDataPlane", "ArmError"],
+  "./keys": ["KeyClient", "CryptographyClient", "signJwt", "verifyJwt"],
+  "./jwk": ["parseKeyVaultJwk", "toCryptoKey", "toJwks", "toDerSignature"],
 };
 
 const NPM_DIR = `${ROOT}/npm`;

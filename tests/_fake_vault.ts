@@ -14,6 +14,10 @@
  * Faults (429, 503, anything) and a CAE claims challenge can be injected.
  */
 
+import { type FakeKeys, fakeKeys, type KeyOperationId, type KeyRoute } from "./_fake_vault_keys.ts";
+
+export type { FakeKeys, KeyState, KeyVersionState, SeedKeyOptions } from "./_fake_vault_keys.ts";
+
 /** The default public vault URL. */
 export const FAKE_VAULT_URL = "https://myvault.vault.azure.net";
 /** The default tenant named by the challenge. */
@@ -36,6 +40,7 @@ export type Operation =
   | "PurgeDeletedSecret"
   | "BackupSecret"
   | "RestoreSecret"
+  | KeyOperationId
   | "Unknown";
 
 /** One request as the fake saw it. */
@@ -219,6 +224,8 @@ export interface FakeVault {
   revokeToken(token: string, claims?: string): void;
   /** Faults still queued (sum of their remaining counts). */
   pendingFaults(): number;
+  /** The keys half: real key pairs (tests/_fake_vault_keys.ts). */
+  readonly keys: FakeKeys;
 }
 
 const NAME = /^[0-9a-zA-Z-]{1,127}$/;
@@ -242,6 +249,8 @@ interface Entry {
 
 interface Route {
   operation: Operation;
+  /** A keys operation, answered by the keys half. */
+  keyRoute?: KeyRoute;
   name?: string;
   version?: string;
   /** For "Unknown": 404 (no such path) or 405 (path known, method not). */
@@ -395,6 +404,20 @@ export function fakeVault(options: FakeVaultOptions = {}): FakeVault {
     if (fault.remaining <= 0) faults.splice(index, 1);
     return fault;
   }
+
+  const keysHalf = fakeKeys({
+    vaultUrl,
+    managedHsm: parsedVault.hostname.endsWith(".managedhsm.azure.net"),
+    seconds,
+    now,
+    softDelete,
+    recoverableDays,
+    recoveryLevel,
+    reply: (status, body) => ({ status, body }),
+    error: (status, code, message, inner) => new HttpError(status, code, message, inner),
+    progress: (e, poll) => progress(e as Entry, poll),
+    newVersionId: () => newVersionId(),
+  });
 
   // ---- ids and bodies --------------------------------------------------------------------
 
@@ -872,6 +895,9 @@ export function fakeVault(options: FakeVaultOptions = {}): FakeVault {
       }
       return miss(false);
     }
+    const keyRoute = keysHalf.route(m, s);
+    if (keyRoute === "miss") return miss(true);
+    if (keyRoute) return { operation: keyRoute.operation, keyRoute };
     if (s[0] === "deletedsecrets") {
       if (s.length === 1 || (s.length === 2 && s[1] === "")) {
         return one("GetDeletedSecrets", m === "GET");
@@ -936,10 +962,12 @@ export function fakeVault(options: FakeVaultOptions = {}): FakeVault {
         return backupSecret(record, n);
       case "RestoreSecret":
         return restoreSecret(record);
+      default:
+        throw new HttpError(500, "InternalServerError", `Fake vault bug: ${r.operation} unrouted`);
     }
   }
 
-  function answer(record: RecordedRequest, r: Route): Response {
+  function answer(record: RecordedRequest, r: Route): Response | Promise<Response> {
     const early = takeFault(record, true);
     if (early) return faultResponse(record, early);
 
@@ -982,6 +1010,13 @@ export function fakeVault(options: FakeVaultOptions = {}): FakeVault {
     if (fault) return faultResponse(record, fault);
 
     for (const e of store.values()) progress(e);
+    if (r.keyRoute) {
+      const pager = (kind: string, path: string, items: { key: string; json: unknown }[]) =>
+        page(record, kind, path, items);
+      return keysHalf.operate(r.keyRoute, { body: record.body, page: pager }).then((out) =>
+        reply(record, out.status, out.body)
+      );
+    }
     return operate(record, r);
   }
 
@@ -1011,7 +1046,7 @@ export function fakeVault(options: FakeVaultOptions = {}): FakeVault {
     requests.push(record);
     let response: Response;
     try {
-      response = answer(record, r);
+      response = await answer(record, r);
     } catch (error) {
       response = error instanceof HttpError
         ? reply(record, error.status, errorBody(error.code, error.message, error.inner))
@@ -1126,6 +1161,7 @@ export function fakeVault(options: FakeVaultOptions = {}): FakeVault {
     pendingFaults(): number {
       return faults.reduce((sum, f) => sum + f.remaining, 0);
     },
+    keys: keysHalf.api,
   };
 }
 

@@ -17,7 +17,7 @@ import {
 import { decodeBase64, encodeBase64 } from "../http/_base64.ts";
 
 /** One PEM block. */
-interface PemBlock {
+export interface PemBlock {
   label: string;
   headers: string;
   der: Uint8Array<ArrayBuffer>;
@@ -40,7 +40,7 @@ export interface CertificatePem {
 const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
 
 /** Splits PEM text into its blocks. */
-function parsePemBlocks(text: string): PemBlock[] {
+export function parsePemBlocks(text: string): PemBlock[] {
   const blocks: PemBlock[] = [];
   for (const match of text.matchAll(BLOCK)) {
     const label = match[1]!;
@@ -95,17 +95,24 @@ export function parseCertificatePem(text: unknown): CertificatePem {
     );
   }
   if (keys.length > 1) throw new TypeError("The certificate PEM holds more than one private key");
-  const block = keys[0]!;
+  return { certificates, key: readKeyBlock(keys[0]!, blocks, "certificate PEM") };
+}
+
+/**
+ * Reads a `PRIVATE KEY`, `RSA PRIVATE KEY` or `EC PRIVATE KEY` block into PKCS#8, or throws a
+ * `TypeError` naming the problem (`what` names the PEM in messages).
+ */
+export function readKeyBlock(block: PemBlock, blocks: PemBlock[], what: string): PrivateKeyInfo {
   try {
-    if (block.label === "PRIVATE KEY") return { certificates, key: readPkcs8(block.der) };
+    if (block.label === "PRIVATE KEY") return readPkcs8(block.der);
     if (block.label === "RSA PRIVATE KEY") {
       readTlv(block.der, 0);
-      return { certificates, key: { pkcs8: pkcs1ToPkcs8(block.der), type: "RSA" } };
+      return { pkcs8: pkcs1ToPkcs8(block.der), type: "RSA" };
     }
-    return { certificates, key: readSec1(block.der, blocks) };
+    return readSec1(block.der, blocks);
   } catch (error) {
     if (error instanceof TypeError) throw error;
-    throw new TypeError(`The certificate PEM has a malformed ${block.label} block`);
+    throw new TypeError(`The ${what} has a malformed ${block.label} block`);
   }
 }
 

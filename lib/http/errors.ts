@@ -37,6 +37,11 @@ import { stripQuery } from "./_url.ts";
  * | `ERR_PAGING_LOOP` | a listing's `nextLink` points at a page it already followed; nothing more was sent |
  * | `ERR_PAGE_LIMIT` | a listing has more pages than its `maxPages` bound |
  * | `ERR_INVALID_TOKEN` | a credential returned an access token that cannot be sent in a header; the token is not shown |
+ * | `ERR_INVALID_JWK` | a JSON Web Key is malformed: an unknown `kty` or `crv`, a missing member, bad base64url, a coordinate that does not fit its curve, private members where only public ones belong |
+ * | `ERR_NOT_SUPPORTED_LOCALLY` | Web Crypto has no such algorithm or curve (`ES256K`, `P-256K`, `RSA1_5`, …); use the vault for it |
+ * | `ERR_INVALID_SIGNATURE` | a signature is not a DER `ECDSA-Sig-Value`, or not raw `r‖s` of the curve's length |
+ * | `ERR_KEY_OPERATION_FORBIDDEN` | the key's `key_ops` or attributes (disabled, not yet valid, expired) forbid the operation; nothing was sent |
+ * | `ERR_INVALID_JWT` | a JWT failed verification (format, signature, algorithm or claims); `cause` is jose's error |
  *
  * @example Branching on a code
  * ```ts
@@ -76,7 +81,12 @@ export type KvfetchErrorCode =
   | "ERR_RESPONSE_TOO_LARGE"
   | "ERR_PAGING_LOOP"
   | "ERR_PAGE_LIMIT"
-  | "ERR_INVALID_TOKEN";
+  | "ERR_INVALID_TOKEN"
+  | "ERR_INVALID_JWK"
+  | "ERR_NOT_SUPPORTED_LOCALLY"
+  | "ERR_INVALID_SIGNATURE"
+  | "ERR_KEY_OPERATION_FORBIDDEN"
+  | "ERR_INVALID_JWT";
 
 /**
  * The base class of every error kvfetch raises about the outside world.

@@ -74,11 +74,9 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import process from "node:process";
 import { readdir, readFile } from "node:fs/promises";
 import { base64url } from "jose";
 import {
-  type AccessToken,
   type DeletedSecret,
   type KeyVaultSecret,
   KvfetchError,
@@ -88,21 +86,23 @@ import {
   type SetSecretOptions,
 } from "../../mod.ts";
 import { recordingSleep } from "../_fetch.ts";
-
-function conformanceDir(): string | undefined {
-  try {
-    return process.env.KVFETCH_CONFORMANCE_DIR || undefined;
-  } catch {
-    return undefined; // no permission to read the environment: treated as unset
-  }
-}
-
-const DIR = conformanceDir();
-const TOKEN = "conformance-token";
-const SEED = {
-  tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
-  scope: "https://vault.azure.net/.default",
-};
+import {
+  continuation,
+  type CppRecording,
+  credential,
+  DIR,
+  exampleExchange,
+  type Exchange,
+  fromUnix,
+  latestVersionPath,
+  recordedExchanges,
+  Replay,
+  replaying,
+  SEED,
+  type SpecExample,
+  specOperations,
+  str,
+} from "../_conformance.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Shapes of the data
@@ -142,225 +142,6 @@ interface SecretParameters {
   tags?: Record<string, string>;
 }
 
-interface SpecExample {
-  operationId: string;
-  title?: string;
-  parameters: Record<string, unknown>;
-  responses: Record<string, { headers?: Record<string, string>; body?: unknown }>;
-}
-
-interface CppRecording {
-  networkCallRecords: {
-    Method: string;
-    Url: string;
-    Headers: Record<string, string>;
-    Response: Record<string, string>;
-  }[];
-}
-
-// ---------------------------------------------------------------------------------------------
-// The replayer
-
-/** One recorded exchange: the request kvfetch must send and the answer it gets. */
-interface Exchange {
-  method: string;
-  url: string;
-  /** The JSON body the service expects; `null`: no body; `undefined`: not recorded. */
-  requestBody?: unknown;
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
-interface SeenRequest {
-  url: string;
-  method: string;
-  headers: Headers;
-  body: string;
-}
-
-interface Served {
-  request: SeenRequest;
-  record: Exchange;
-  index: number;
-  /** The response body as served (after any nextLink rewrite). */
-  text: string;
-}
-
-const NULL_BODY_STATUS = new Set([204, 205, 304]);
-
-/** The query as a sorted list of decoded `[name, value]` pairs. */
-function sortedQuery(url: URL): string {
-  return `[${[...url.searchParams].map((pair) => JSON.stringify(pair)).sort().join(",")}]`;
-}
-
-/** Why a request does not match a record, or `undefined` when it does. */
-function mismatch(seen: SeenRequest, record: Exchange): string | undefined {
-  if (seen.method !== record.method) return `method ${seen.method}, recorded ${record.method}`;
-  const sent = new URL(seen.url);
-  const want = new URL(record.url);
-  if (sent.origin !== want.origin) return `origin ${sent.origin}, recorded ${want.origin}`;
-  // The one allowed path difference: GET /secrets/{name}/ (empty version) for GET /secrets/{name}.
-  const latest = seen.method === "GET" && /^\/secrets\/[^/]+$/.test(want.pathname) &&
-    sent.pathname === `${want.pathname}/`;
-  if (sent.pathname !== want.pathname && !latest) {
-    return `path ${sent.pathname}, recorded ${want.pathname}`;
-  }
-  const q1 = sortedQuery(sent);
-  const q2 = sortedQuery(want);
-  if (q1 !== q2) return `query ${q1}, recorded ${q2}`;
-  return undefined;
-}
-
-function sameExchange(a: Exchange, b: Exchange): boolean {
-  return a.method === b.method && a.url === b.url && a.status === b.status && a.body === b.body;
-}
-
-/**
- * A `fetch` that hands out recorded responses in order and asserts that each request kvfetch
- * sends is the next recorded one. The first failed check is kept in `failure` (kvfetch turns
- * a throwing fetch into a network error, so the test reports this instead).
- */
-class Replay {
-  readonly records: Exchange[];
-  readonly served: Served[] = [];
-  /** Indexes of records skipped as exact repeats of the record before them. */
-  readonly skipped: number[] = [];
-  /** How many `nextLink` hosts were rewritten (see the module comment). */
-  rewrittenNextLinks = 0;
-  failure: Error | undefined;
-  #next = 0;
-  readonly #nextLinkHost: { from: string; to: string } | undefined;
-
-  constructor(records: Exchange[], nextLinkHost?: { from: string; to: string }) {
-    this.records = records;
-    this.#nextLinkHost = nextLinkHost;
-  }
-
-  readonly fetch = async (url: string, init: RequestInit): Promise<Response> => {
-    const seen: SeenRequest = {
-      url,
-      method: init.method ?? "GET",
-      headers: new Headers(init.headers),
-      body: init.body == null ? "" : await new Response(init.body).text(),
-    };
-    try {
-      const index = this.#match(seen);
-      const record = this.records[index]!;
-      const text = this.#rewrite(record.body);
-      this.served.push({ request: seen, record, index, text });
-      const headers = new Headers(record.headers);
-      headers.delete("content-length"); // a rewritten body has another length
-      const empty = NULL_BODY_STATUS.has(record.status) || text === "";
-      return new Response(empty ? null : text, { status: record.status, headers });
-    } catch (error) {
-      this.failure ??= error as Error;
-      throw error;
-    }
-  };
-
-  #match(seen: SeenRequest): number {
-    const n = this.served.length + 1;
-    const label = `request #${n} ${seen.method} ${seen.url}`;
-    assert.equal(seen.headers.get("authorization"), `Bearer ${TOKEN}`, `${label}: bearer token`);
-    for (;;) {
-      const index = this.#next;
-      const record = this.records[index];
-      if (!record) {
-        assert.fail(`${label}: the recording has only ${this.records.length} exchanges`);
-      }
-      const diff = mismatch(seen, record);
-      if (diff === undefined) {
-        this.#next++;
-        this.#checkBody(seen, record, label);
-        return index;
-      }
-      const previous = this.records[index - 1];
-      if (previous && sameExchange(previous, record)) {
-        this.skipped.push(index);
-        this.#next++;
-        continue;
-      }
-      assert.fail(`${label} does not match recorded exchange #${index + 1}: ${diff}`);
-    }
-  }
-
-  #checkBody(seen: SeenRequest, record: Exchange, label: string): void {
-    if (record.requestBody === undefined) return;
-    if (record.requestBody === null) {
-      assert.equal(seen.body, "", `${label}: no body`);
-      assert.equal(seen.headers.get("content-type"), null, `${label}: no content type`);
-      return;
-    }
-    assert.equal(seen.headers.get("content-type"), "application/json", `${label}: content type`);
-    assert.deepEqual(JSON.parse(seen.body), record.requestBody, `${label}: JSON body`);
-  }
-
-  #rewrite(body: string): string {
-    const host = this.#nextLinkHost;
-    if (!host) return body;
-    const from = `"nextLink":"https://${host.from}`;
-    this.rewrittenNextLinks += body.split(from).length - 1;
-    return body.replaceAll(from, `"nextLink":"https://${host.to}`);
-  }
-
-  /** A position to look back from with {@link Replay.since}. */
-  mark(): number {
-    return this.served.length;
-  }
-
-  since(mark: number): Served[] {
-    return this.served.slice(mark);
-  }
-
-  /** The exchange that answered the last request. */
-  get last(): Served {
-    const last = this.served.at(-1);
-    assert.ok(last, "no request was sent");
-    return last;
-  }
-
-  /** The JSON body of an answer (the last one by default), as served. */
-  json<T>(served: Served = this.last): T {
-    return JSON.parse(served.text) as T;
-  }
-
-  /** Asserts every record was used, allowing trailing exact repeats only. */
-  done(): void {
-    if (this.failure) throw this.failure;
-    while (this.#next < this.records.length) {
-      const previous = this.records[this.#next - 1];
-      const record = this.records[this.#next]!;
-      if (!previous || !sameExchange(previous, record)) break;
-      this.skipped.push(this.#next++);
-    }
-    assert.equal(
-      this.#next,
-      this.records.length,
-      `kvfetch sent ${this.served.length} requests; recorded exchanges ${this.#next + 1}…` +
-        `${this.records.length} were never asked for`,
-    );
-  }
-}
-
-/** Runs a scenario; a replay mismatch is reported as itself, not as kvfetch's network error. */
-async function replaying(replay: Replay, scenario: () => Promise<void>): Promise<void> {
-  try {
-    await scenario();
-  } catch (error) {
-    throw replay.failure ?? error;
-  }
-  replay.done();
-}
-
-function credential() {
-  return {
-    getToken(): Promise<AccessToken> {
-      return Promise.resolve({ token: TOKEN, expiresOnTimestamp: Date.now() + 3_600_000 });
-    },
-  };
-}
-
 interface Ctx {
   client: SecretClient;
   replay: Replay;
@@ -383,8 +164,6 @@ function context(vaultUrl: string, serviceVersion: string, replay: Replay): Ctx 
 
 // ---------------------------------------------------------------------------------------------
 // What kvfetch must return for a recorded body (derived from the JSON here, independently)
-
-const fromUnix = (s: number | undefined) => typeof s === "number" ? new Date(s * 1000) : undefined;
 
 function idParts(id: string) {
   const url = new URL(id);
@@ -467,58 +246,8 @@ function checkDeleted(actual: DeletedSecret, bundle: Bundle, what: string): void
   );
 }
 
-/** `nextLink` as kvfetch reports it: the URL normalised (`:443` dropped), or none. */
-const continuation = (nextLink: string | null | undefined) =>
-  nextLink ? new URL(nextLink).href : undefined;
-
 // ---------------------------------------------------------------------------------------------
 // Spec examples
-
-/** operationId → method and path template, from the spec's own OPERATIONS.tsv. */
-async function secretOperations(dir: string) {
-  const text = await readFile(`${dir}/spec/OPERATIONS.tsv`, "utf8");
-  const ops = new Map<string, { method: string; path: string }>();
-  for (const line of text.split("\n").slice(1)) {
-    const [file, operationId, method, path] = line.split("\t");
-    if (file === "spec/dataplane/secrets.json" && operationId && method && path) {
-      ops.set(operationId, { method, path });
-    }
-  }
-  return ops;
-}
-
-/** The exchange an example describes: path and query filled from its parameters. */
-function exampleExchange(
-  example: SpecExample,
-  op: { method: string; path: string },
-): Exchange {
-  const p = example.parameters;
-  const used = new Set(["vaultBaseUrl"]);
-  const path = op.path.replace(/\{([^}]+)\}/g, (_, key: string) => {
-    used.add(key);
-    const value = p[key];
-    return value === undefined ? "" : encodeURIComponent(String(value));
-  });
-  const url = new URL(path, String(p.vaultBaseUrl));
-  let requestBody: unknown = null;
-  for (const [key, value] of Object.entries(p)) {
-    if (used.has(key)) continue;
-    if (typeof value === "object" && value !== null) requestBody = value;
-    else url.searchParams.set(key, String(value));
-  }
-  const [status, response] = Object.entries(example.responses)
-    .find(([code]) => code.startsWith("2")) ?? assert.fail("the example has no 2xx response");
-  const headers: Record<string, string> = { ...response.headers };
-  if (response.body !== undefined) headers["content-type"] ??= "application/json; charset=utf-8";
-  return {
-    method: op.method,
-    url: url.href,
-    requestBody,
-    status: Number(status),
-    headers,
-    body: response.body === undefined ? "" : JSON.stringify(response.body),
-  };
-}
 
 /** The options of setSecret / updateSecretProperties that produce a given request body. */
 function optionsFrom(body: SecretParameters): SetSecretOptions {
@@ -532,11 +261,6 @@ function optionsFrom(body: SecretParameters): SetSecretOptions {
 }
 
 type ExampleDriver = (ctx: Ctx, example: SpecExample, exchange: Exchange) => Promise<void>;
-
-const str = (example: SpecExample, key: string) => {
-  const value = example.parameters[key];
-  return value === undefined ? undefined : String(value);
-};
 
 /** Reads the first page of a listing as an example describes it, and stops. */
 async function firstPage<T>(
@@ -620,23 +344,11 @@ const EXAMPLE_DRIVERS: Record<string, ExampleDriver> = {
 const RECORDED_HOST = "REDACTED.vault.azure.net";
 const BODY_HOST = "cpp-recordings.vault.azure.net";
 
-function recordedExchanges(recording: CppRecording): Exchange[] {
-  return recording.networkCallRecords.map((r) => {
-    const { STATUS_CODE, BODY, REASON_PHRASE: _, ...headers } = r.Response;
-    return {
-      method: r.Method,
-      url: r.Url,
-      status: Number(STATUS_CODE),
-      headers,
-      body: BODY ?? "",
-    };
-  });
-}
-
 function cppReplay(records: Exchange[], rewriteNextLinks = true): Ctx {
   const replay = new Replay(
     records,
     rewriteNextLinks ? { from: BODY_HOST, to: RECORDED_HOST } : undefined,
+    latestVersionPath("secrets"),
   );
   return context(`https://${RECORDED_HOST}`, "7.3", replay);
 }
@@ -907,7 +619,7 @@ if (DIR === undefined) {
   test("conformance: secrets", { skip: "KVFETCH_CONFORMANCE_DIR is not set" }, () => {});
 } else {
   const dir = DIR;
-  const operations = await secretOperations(dir);
+  const operations = await specOperations(dir, "spec/dataplane/secrets.json");
 
   const examplesDir = `${dir}/examples/dataplane/secrets`;
   for (const file of (await readdir(examplesDir)).filter((f) => f.endsWith(".json")).sort()) {
@@ -922,9 +634,7 @@ if (DIR === undefined) {
       const ctx = context(
         String(example.parameters.vaultBaseUrl),
         serviceVersion,
-        new Replay([
-          exchange,
-        ]),
+        new Replay([exchange], undefined, latestVersionPath("secrets")),
       );
       await replaying(ctx.replay, () => driver(ctx, example, exchange));
       assert.equal(ctx.replay.served.length, 1, "one request, as in the example");

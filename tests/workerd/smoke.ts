@@ -11,6 +11,10 @@
  *   and restore, and a 404 as a `RestError`;
  * - management: `VaultsClient`, `ResourceGroupsClient` and `waitForDataPlane` against the fake
  *   ARM (`./smoke_management.ts`).
+ * - keys: `KeyClient` creates RSA and EC keys in the fake (real key pairs); `CryptographyClient`
+ *   encrypts and wraps locally (RSA-OAEP-256) and the fake decrypts, the fake signs and the
+ *   worker verifies locally (RS256, PS256, ES256, and an RSA digest); `signJwt` tokens verify
+ *   with jose, `verifyJwt` and a JWKS from `toJwks`.
  *
  * `scripts/test_workerd.ts` bundles it (esbuild, conditions workerd,worker,browser), refuses a
  * bundle with any Node built-in, and runs it with `workerd test`. The worker's `test()` handler
@@ -26,8 +30,10 @@ import {
   type TokenCredential,
 } from "kvfetch/auth";
 import { SecretClient } from "kvfetch/secrets";
+import { CryptographyClient, KeyClient, signJwt, verifyJwt } from "kvfetch/keys";
+import { toCryptoKey, toJwks } from "kvfetch/jwk";
 import { KvfetchError, RestError } from "kvfetch";
-import { importX509, jwtVerify } from "jose";
+import { createLocalJWKSet, importJWK, importX509, jwtVerify } from "jose";
 import { makeCertificate } from "../_certs.ts";
 import { FAKE_TENANT_ID, FAKE_VAULT_URL, fakeVault } from "../_fake_vault.ts";
 import { runManagementSmoke } from "./smoke_management.ts";
@@ -383,6 +389,80 @@ export async function runSmoke(
       equal(error.errorCode, "SecretNotFound", "error code");
     },
   );
+
+  const keys = new KeyClient(FAKE_VAULT_URL, secretCredential, http);
+  let rsaKey: Awaited<ReturnType<KeyClient["createRsaKey"]>> | undefined;
+  let ecKey: Awaited<ReturnType<KeyClient["createEcKey"]>> | undefined;
+
+  await check("KeyClient creates RSA and EC keys and reads their JWKs", async () => {
+    rsaKey = await keys.createRsaKey("smoke-rsa");
+    ecKey = await keys.createEcKey("smoke-ec", { curve: "P-256" });
+    equal(rsaKey.jwk?.kty, "RSA", "RSA jwk");
+    equal(ecKey.jwk?.crv, "P-256", "EC jwk");
+    equal((await keys.getKey("smoke-ec")).id, ecKey.id, "getKey");
+    const cryptoKey = await toCryptoKey(ecKey.jwk!, { alg: "ES256" });
+    equal(cryptoKey.usages.join(), "verify", "a Web Crypto key");
+  });
+
+  await check("CryptographyClient encrypts and wraps locally; the vault decrypts", async () => {
+    const client = new CryptographyClient(rsaKey!, secretCredential, http);
+    const before = vault.requests.length;
+    const plaintext = new TextEncoder().encode("a data key for the worker");
+    const encrypted = await client.encrypt({ algorithm: "RSA-OAEP-256", plaintext });
+    equal(encrypted.local, true, "local encrypt");
+    const wrapped = await client.wrapKey("RSA-OAEP", plaintext.subarray(0, 16));
+    equal(wrapped.local, true, "local wrap");
+    equal(vault.requests.length, before, "nothing sent to encrypt or wrap");
+    const decrypted = await client.decrypt({
+      algorithm: "RSA-OAEP-256",
+      ciphertext: encrypted.result,
+    });
+    equal(new TextDecoder().decode(decrypted.result), "a data key for the worker", "round trip");
+    const unwrapped = await client.unwrapKey("RSA-OAEP", wrapped.result);
+    equal(unwrapped.result.length, 16, "unwrapped");
+  });
+
+  await check("CryptographyClient: the vault signs, the worker verifies locally", async () => {
+    const data = new TextEncoder().encode("signed in the vault");
+    for (const [key, alg] of [[rsaKey!, "RS256"], [rsaKey!, "PS256"], [ecKey!, "ES256"]] as const) {
+      const client = new CryptographyClient(key, secretCredential, http);
+      const signed = await client.signData(alg, data);
+      const verified = await client.verifyData(alg, data, signed.result);
+      equal(verified.result && verified.local, true, `${alg} verifyData local`);
+      if (alg !== "ES256") {
+        const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", data));
+        const byDigest = await client.verify(alg, digest, signed.result);
+        equal(byDigest.result && byDigest.local, true, `${alg} verify(digest) local`);
+      }
+      const bad = signed.result.slice();
+      bad[0]! ^= 1;
+      equal((await client.verifyData(alg, data, bad)).result, false, `${alg} tampered`);
+    }
+  });
+
+  await check("signJwt in a Worker: jose, verifyJwt and a JWKS accept the tokens", async () => {
+    for (const [key, alg] of [[rsaKey!, "PS256"], [ecKey!, "ES256"]] as const) {
+      const token = await signJwt({ role: "smoke" }, {
+        key: new CryptographyClient(key, secretCredential, http),
+        alg,
+        issuer: "https://smoke.example",
+        expiresIn: "5m",
+        now,
+      });
+      const at = { currentDate: new Date(clock) };
+      const { payload } = await jwtVerify(token, await importJWK(key.jwk!, alg), at);
+      equal(payload.role, "smoke", `${alg} jose`);
+      equal(
+        (await verifyJwt(token, key, at)).payload.iss,
+        "https://smoke.example",
+        `${alg} verifyJwt`,
+      );
+      const jwks = createLocalJWKSet(
+        toJwks([rsaKey!, ecKey!]) as Parameters<typeof createLocalJWKSet>[0],
+      );
+      equal((await jwtVerify(token, jwks, at)).protectedHeader.kid, key.id, `${alg} JWKS`);
+    }
+  });
 
   await check("nothing left the worker: every request went to the two fakes", () => {
     const origins = new Set(fetch.seen.map((line) => new URL(line.split(" ")[1]!).origin));

@@ -1,0 +1,79 @@
+/**
+ * Key Vault keys: {@link KeyClient}, {@link CryptographyClient}, and JWTs signed in the vault
+ * ({@link signJwt}, {@link verifyJwt}).
+ *
+ * Exported from the main `kvfetch` module entry point as well as from its subpath export
+ * `kvfetch/keys`.
+ *
+ * @example Retrieve a JSON Web Key
+ * ```ts
+ * import { KeyClient } from "./keys.ts";
+ * import { ClientSecretCredential } from "../auth/client_secret.ts";
+ *
+ * const client = new KeyClient(
+ *   "https://myvault.vault.azure.net",
+ *   new ClientSecretCredential({
+ *     tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
+ *     clientId: "00000000-0000-0000-0000-000000000001",
+ *     clientSecret: "from-a-secret-store",
+ *   }),
+ * );
+ * // const { jwk } = await client.getKey("signer");
+ * console.log(client.vaultUrl);
+ * ```
+ *
+ * @module
+ */
+
+export { KeyClient } from "./key_client.ts";
+export type {
+  CreateEcKeyOptions,
+  CreateKeyOptions,
+  CreateOctKeyOptions,
+  CreateRsaKeyOptions,
+  GetCryptographyClientOptions,
+  GetKeyOptions,
+  ImportKeyOptions,
+  KeyAttributesOptions,
+  KeyClientOptions,
+  ReleaseKeyOptions,
+  ReleaseKeyResult,
+  UpdateKeyPropertiesOptions,
+} from "./key_client.ts";
+export { CryptographyClient } from "./crypto_client.ts";
+export type {
+  CryptographyClientOptions,
+  CryptographyOptions,
+  CryptographyResultBase,
+  DecryptParameters,
+  DecryptResult,
+  EncryptParameters,
+  EncryptResult,
+  SignResult,
+  VerifyResult,
+  WrapResult,
+} from "./crypto_client.ts";
+export { signJwt, verifyJwt } from "./jwt.ts";
+export type { SignJwtOptions, VerifiedJwt, VerifyJwtOptions } from "./jwt.ts";
+export { parseKeyVaultKeyIdentifier } from "./keys_models.ts";
+export type {
+  DeletedKey,
+  KeyAttestation,
+  KeyProperties,
+  KeyReleasePolicy,
+  KeyRotationLifetimeAction,
+  KeyRotationPolicy,
+  KeyVaultKey,
+  KeyVaultKeyIdentifier,
+} from "./keys_models.ts";
+export type {
+  EncryptionAlgorithm,
+  Jwk,
+  KeyCurveName,
+  KeyOperation,
+  KeyVaultJwk,
+  KeyVaultKeyType,
+  KeyWrapAlgorithm,
+  SignatureAlgorithm,
+} from "../jwk/types.ts";
+export type { ListOptions, OperationOptions, PollOptions, VaultClientOptions } from "./options.ts";
