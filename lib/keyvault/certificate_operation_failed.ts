@@ -53,7 +53,11 @@ export class CertificateOperationFailedError extends KvfetchError {
     this.operation = operation;
   }
 
-  static {
-    this.prototype.name = "CertificateOperationFailedError";
+  /**
+   * `"CertificateOperationFailedError"`, from the prototype (a getter rather than a static
+   * block, so that bundles that never use the class can drop it).
+   */
+  override get name(): string {
+    return "CertificateOperationFailedError";
   }
 }

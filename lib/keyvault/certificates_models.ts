@@ -262,10 +262,10 @@ export interface CertificatePolicy {
  * console.log(policy.issuerName);
  * ```
  */
-export const DefaultCertificatePolicy: Readonly<CertificatePolicy> = Object.freeze({
+export const DefaultCertificatePolicy: Readonly<CertificatePolicy> = {
   issuerName: "Self",
   subject: "cn=MyCert",
-});
+};
 
 /**
  * A certificate's metadata.

@@ -118,6 +118,8 @@ test("createCertificate: a failed operation rejects with CertificateOperationFai
     assert.ok(error instanceof CertificateOperationFailedError);
     assert.ok(error instanceof KvfetchError);
     assert.equal(error.code, "ERR_OPERATION_FAILED");
+    assert.equal(error.name, "CertificateOperationFailedError");
+    assert.ok(!Object.keys(error).includes("name"));
     assert.equal(error.status, "failed");
     assert.deepEqual(error.error, {
       code: "IssuerError",
