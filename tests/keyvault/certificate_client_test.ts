@@ -679,3 +679,24 @@ test("parseKeyVaultCertificateIdentifier and publicCertificate", async () => {
     TypeError,
   );
 });
+
+test("downloadCertificate: a key that fits none of the certificates is ERR_INVALID_CERTIFICATE; a second create while one is pending is a 409", async () => {
+  const kv = await setup({ pendingPolls: 100 });
+  try {
+    const a = await makeCertificate({ type: "EC" });
+    const b = await makeCertificate({ type: "EC" });
+    await kv.client.importCertificate("mixed", a.certificatePem + b.keyPem);
+    const error = await kv.client.downloadCertificate("mixed").catch((e) => e);
+    assert.ok(error instanceof KvfetchError);
+    assert.equal(error.code, "ERR_INVALID_CERTIFICATE");
+    assert.match(error.message, /fits none of its certificates/);
+    await kv.client.createCertificate("busy", EC, { waitForCompletion: false });
+    const conflict = await kv.client.createCertificate("busy", EC, { waitForCompletion: false })
+      .catch((e) => e);
+    assert.ok(conflict instanceof RestError);
+    assert.equal(conflict.status, 409);
+    assert.equal(conflict.errorCode, "Conflict");
+  } finally {
+    await kv.close();
+  }
+});
