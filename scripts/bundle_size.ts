@@ -89,6 +89,14 @@ const D = use("ClientSecretCredential", "kvfetch/auth", "new ClientSecretCredent
     "new VaultsClient(vault, credential).createOrUpdate(name, name, options)",
   );
 
+const F = use("ClientSecretCredential", "kvfetch/auth", "new ClientSecretCredential(options)") +
+  use(
+    "CertificateClient",
+    "kvfetch/certificates",
+    "((c) => c.getCertificate(name).then(() => c.downloadCertificate(name)))" +
+      "(new CertificateClient(vault, credential))",
+  );
+
 /** The entries, one line each. Add the next modules' entries here as they land. */
 const ENTRIES: Entry[] = [
   entry("a", "ClientSecretCredential + SecretClient.getSecret", A, GZIP_BUDGET_A),
@@ -120,6 +128,11 @@ const ENTRIES: Entry[] = [
     use("parseKeyVaultJwk", "kvfetch/jwk", "parseKeyVaultJwk(options)"),
   ),
   entry("d", "ClientSecretCredential + VaultsClient.createOrUpdate", D),
+  entry(
+    "f",
+    "ClientSecretCredential + CertificateClient.getCertificate + downloadCertificate",
+    F,
+  ),
 ];
 
 /** For scale, in the printed table (gzip bytes, measured the same way). */

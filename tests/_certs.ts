@@ -30,6 +30,11 @@ export interface CertificateOptions {
   subject?: string;
   /** The issuer; self-signed when absent. */
   issuer?: TestCertificate;
+  /** Use this key pair instead of generating one (it must be extractable). */
+  keys?: CryptoKeyPair;
+  /** Validity; default from an hour ago to a day from now. */
+  notBefore?: Date;
+  notAfter?: Date;
 }
 
 const CURVE_OID = {
@@ -97,27 +102,18 @@ async function signWith(issuerKeys: CryptoKeyPair, tbs: Uint8Array<ArrayBuffer>)
 export async function makeCertificate(options: CertificateOptions = {}): Promise<TestCertificate> {
   const type = options.type ?? "RSA";
   const curve = options.curve ?? "P-256";
-  const keys = await generate(type, curve);
+  const keys = options.keys ?? await generate(type, curve);
   const spki = new Uint8Array(await crypto.subtle.exportKey("spki", keys.publicKey));
   const subject = options.subject ?? "kvfetch test";
-  const issuerName = options.issuer ? readSubject(options.issuer.der) : name(subject);
-  const serial = crypto.getRandomValues(new Uint8Array(16));
-  serial[0]! &= 0x7f;
   const now = Date.now();
-  const signer = options.issuer?.keys ?? keys;
-  const provisional = await signWith(signer, new Uint8Array(1));
-  const tbs = tlv(
-    0x30,
-    tlv(0xa0, tlv(0x02, new Uint8Array([2]))),
-    integer(serial),
-    provisional.algorithm,
-    issuerName,
-    tlv(0x30, utcTime(new Date(now - 3_600_000)), utcTime(new Date(now + 86_400_000))),
-    name(subject),
+  const der = await issue({
     spki,
-  );
-  const { algorithm, signature } = await signWith(signer, tbs);
-  const der = tlv(0x30, tbs, algorithm, tlv(0x03, new Uint8Array([0, ...signature])));
+    subjectName: name(subject),
+    issuerName: options.issuer ? readSubject(options.issuer.der) : name(subject),
+    signer: options.issuer?.keys ?? keys,
+    notBefore: options.notBefore ?? new Date(now - 3_600_000),
+    notAfter: options.notAfter ?? new Date(now + 86_400_000),
+  });
   const pkcs8 = new Uint8Array(await crypto.subtle.exportKey("pkcs8", keys.privateKey));
   const certificatePem = toPem(der, "CERTIFICATE");
   const keyPem = toPem(pkcs8, "PRIVATE KEY");
@@ -134,13 +130,84 @@ export async function makeCertificate(options: CertificateOptions = {}): Promise
   };
 }
 
+/** Builds and signs a certificate for a public key. */
+async function issue(o: {
+  spki: Uint8Array<ArrayBuffer>;
+  subjectName: Uint8Array<ArrayBuffer>;
+  issuerName: Uint8Array<ArrayBuffer>;
+  signer: CryptoKeyPair;
+  notBefore: Date;
+  notAfter: Date;
+}): Promise<Uint8Array<ArrayBuffer>> {
+  const serial = crypto.getRandomValues(new Uint8Array(16));
+  serial[0]! &= 0x7f;
+  const provisional = await signWith(o.signer, new Uint8Array(1));
+  const tbs = tlv(
+    0x30,
+    tlv(0xa0, tlv(0x02, new Uint8Array([2]))),
+    integer(serial),
+    provisional.algorithm,
+    o.issuerName,
+    tlv(0x30, utcTime(o.notBefore), utcTime(o.notAfter)),
+    o.subjectName,
+    o.spki,
+  );
+  const { algorithm, signature } = await signWith(o.signer, tbs);
+  return tlv(0x30, tbs, algorithm, tlv(0x03, new Uint8Array([0, ...signature])));
+}
+
+/** An item with its header, as bytes. */
+function raw(bytes: Uint8Array<ArrayBuffer>, item: { start: number; end: number }) {
+  const len = item.end - item.start;
+  const header = len < 128 ? 2 : len < 256 ? 3 : len < 65536 ? 4 : 5;
+  return bytes.slice(item.start - header, item.end);
+}
+
 /** The subject Name of a certificate, DER (to use as the issuer of the next). */
 function readSubject(cert: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
   const tbs = children(cert, readTlv(cert, 0))[0]!;
   const fields = children(cert, tbs);
-  const subject = fields[5]!; // version, serial, sigAlg, issuer, validity, subject
-  const header = subject.start - (subject.end - subject.start > 127 ? 3 : 2);
-  return cert.slice(header, subject.end);
+  return raw(cert, fields[5]!); // version, serial, sigAlg, issuer, validity, subject
+}
+
+/** The SubjectPublicKeyInfo of a certificate, DER. */
+export function certificateSpki(cert: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
+  const tbs = children(cert, readTlv(cert, 0))[0]!;
+  return raw(cert, children(cert, tbs)[6]!);
+}
+
+/** A PKCS#10 certificate signing request for `keys`, subject `CN=<subject>`, DER. */
+export async function makeCsr(
+  keys: CryptoKeyPair,
+  subject: string,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const spki = new Uint8Array(await crypto.subtle.exportKey("spki", keys.publicKey));
+  const info = tlv(0x30, tlv(0x02, new Uint8Array([0])), name(subject), spki, tlv(0xa0));
+  const { algorithm, signature } = await signWith(keys, info);
+  return tlv(0x30, info, algorithm, tlv(0x03, new Uint8Array([0, ...signature])));
+}
+
+/**
+ * Signs a CSR with a test CA: the certificate has the CSR's subject and public key (the CSR's
+ * own signature is not checked). Returns the certificate, DER.
+ */
+export async function signCsr(
+  csr: Uint8Array,
+  ca: TestCertificate,
+  days = 365,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const bytes = new Uint8Array(csr);
+  const [info] = children(bytes, readTlv(bytes, 0));
+  const [, subject, spki] = children(bytes, info!);
+  const now = Date.now();
+  return await issue({
+    spki: raw(bytes, spki!),
+    subjectName: raw(bytes, subject!),
+    issuerName: readSubject(ca.der),
+    signer: ca.keys,
+    notBefore: new Date(now - 60_000),
+    notAfter: new Date(now + days * 86_400_000),
+  });
 }
 
 /** The key inside a PKCS#8 PrivateKeyInfo (PKCS#1 for RSA, SEC1 for EC). */

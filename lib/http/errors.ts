@@ -31,7 +31,7 @@ import { stripQuery } from "./_url.ts";
  * | `ERR_CHALLENGE_INVALID` | a vault answered 401 without a usable `WWW-Authenticate` challenge (or did not challenge a request that carried a body) |
  * | `ERR_CHALLENGE_RESOURCE_MISMATCH` | a vault's challenge names a resource its host does not belong to; no token was requested |
  * | `ERR_OPERATION_TIMEOUT` | a long-running operation (delete, recover, purge, an ARM operation, a new vault's DNS) did not finish within the wait allowed |
- * | `ERR_OPERATION_FAILED` | a long-running ARM operation ended `Failed` or `Canceled` ({@link https://learn.microsoft.com/azure/azure-resource-manager/management/async-operations ARM async operations}); the error carries ARM's code, message and details |
+ * | `ERR_OPERATION_FAILED` | a long-running ARM operation ended `Failed` or `Canceled` ({@link https://learn.microsoft.com/azure/azure-resource-manager/management/async-operations ARM async operations}), or a certificate operation ended `failed` or `cancelled`; the error carries Azure's code, message and details |
  * | `ERR_FOREIGN_OPERATION_URL` | an ARM response pointed its operation status (`Azure-AsyncOperation`, `Location`) at another origin than the ARM endpoint; nothing was sent there |
  * | `ERR_RESPONSE_TOO_LARGE` | a response body is larger than the `maxResponseBytes` option; it was not read |
  * | `ERR_PAGING_LOOP` | a listing's `nextLink` points at a page it already followed; nothing more was sent |
@@ -42,6 +42,7 @@ import { stripQuery } from "./_url.ts";
  * | `ERR_INVALID_SIGNATURE` | a signature is not a DER `ECDSA-Sig-Value`, or not raw `r‖s` of the curve's length |
  * | `ERR_KEY_OPERATION_FORBIDDEN` | the key's `key_ops` or attributes (disabled, not yet valid, expired) forbid the operation; nothing was sent |
  * | `ERR_INVALID_JWT` | a JWT failed verification (format, signature, algorithm or claims); `cause` is jose's error |
+ * | `ERR_PKCS12_NOT_SUPPORTED` | a certificate's secret is PKCS#12 (PFX), which kvfetch does not parse; give the certificate the PEM content type (`application/x-pem-file`) |
  *
  * @example Branching on a code
  * ```ts
@@ -86,7 +87,8 @@ export type KvfetchErrorCode =
   | "ERR_NOT_SUPPORTED_LOCALLY"
   | "ERR_INVALID_SIGNATURE"
   | "ERR_KEY_OPERATION_FORBIDDEN"
-  | "ERR_INVALID_JWT";
+  | "ERR_INVALID_JWT"
+  | "ERR_PKCS12_NOT_SUPPORTED";
 
 /**
  * The base class of every error kvfetch raises about the outside world.

@@ -11,6 +11,9 @@
  *   and restore, and a 404 as a `RestError`;
  * - management: `VaultsClient`, `ResourceGroupsClient` and `waitForDataPlane` against the fake
  *   ARM (`./smoke_management.ts`).
+ * - certificates: `CertificateClient` against tests/_fake_certificates.ts: self-signed PEM
+ *   certificates created and downloaded, the key signing what the certificate verifies, CSR +
+ *   merge, paging, the PKCS#12 coded error (`./smoke_certificates.ts`).
  * - keys: `KeyClient` creates RSA and EC keys in the fake (real key pairs); `CryptographyClient`
  *   encrypts and wraps locally (RSA-OAEP-256) and the fake decrypts, the fake signs and the
  *   worker verifies locally (RS256, PS256, ES256, and an RSA digest); `signJwt` tokens verify
@@ -37,6 +40,7 @@ import { createLocalJWKSet, importJWK, importX509, jwtVerify } from "jose";
 import { makeCertificate } from "../_certs.ts";
 import { FAKE_TENANT_ID, FAKE_VAULT_URL, fakeVault } from "../_fake_vault.ts";
 import { runManagementSmoke } from "./smoke_management.ts";
+import { runCertificatesSmoke } from "./smoke_certificates.ts";
 
 const AUTHORITY = "https://login.microsoftonline.com";
 const SCOPE = "https://vault.azure.net/.default";
@@ -470,6 +474,7 @@ export async function runSmoke(
   });
 
   await runManagementSmoke(check);
+  await runCertificatesSmoke(check);
 
   const failed = results.filter((r) => !r.ok).length;
   return { passed: results.length - failed, failed, results };
