@@ -120,6 +120,11 @@ const ENTRIES: Entry[] = [
     use("parseKeyVaultJwk", "kvfetch/jwk", "parseKeyVaultJwk(options)"),
   ),
   entry("d", "ClientSecretCredential + VaultsClient.createOrUpdate", D),
+  entry(
+    "t",
+    "createEmulator (kvfetch/testing; informational: test-only, with @noble/curves)",
+    use("createEmulator", "kvfetch/testing", "createEmulator(options).fetch(vault)"),
+  ),
 ];
 
 /** For scale, in the printed table (gzip bytes, measured the same way). */

@@ -36,6 +36,7 @@ const KNOWN_EXPORTS: Record<string, string[]> = {
   "./management": ["VaultsClient", "ResourceGroupsClient", "waitForDataPlane", "ArmError"],
   "./keys": ["KeyClient", "CryptographyClient", "signJwt", "verifyJwt"],
   "./jwk": ["parseKeyVaultJwk", "toCryptoKey", "toJwks", "toDerSignature"],
+  "./testing": ["createEmulator"],
 };
 
 const NPM_DIR = `${ROOT}/npm`;
