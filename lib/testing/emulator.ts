@@ -56,6 +56,11 @@ export interface EmulatorOptions {
   recoverPolls?: number;
   /** ARM polls a new vault answers `RegisteringDns`. Default 2. */
   registrationPolls?: number;
+  /**
+   * The `Retry-After` (seconds) of ARM's long-running-operation answers. Default 0, so that
+   * pollers that honour it (kvfetch's, the SDK's) poll at once.
+   */
+  armRetryAfter?: number;
   /** A snapshot from {@link Emulator.snapshot} to start from (its options win). */
   state?: EmulatorSnapshot;
 }
@@ -92,6 +97,8 @@ export interface EmulatorSnapshot {
   recoverPolls: number;
   /** See {@link EmulatorOptions.registrationPolls}. */
   registrationPolls: number;
+  /** See {@link EmulatorOptions.armRetryAfter}. */
+  armRetryAfter: number;
   /** The clock: frozen at `value`, or running at `value` ms from the host's clock. */
   clock: { frozen: boolean; value: number };
   /** How far the id generator has gone. */
@@ -261,6 +268,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const deletePolls = from?.deletePolls ?? options.deletePolls ?? 0;
   const recoverPolls = from?.recoverPolls ?? options.recoverPolls ?? 0;
   const registrationPolls = from?.registrationPolls ?? options.registrationPolls ?? 2;
+  const armRetryAfter = from?.armRetryAfter ?? options.armRetryAfter ?? 0;
   const clock = createClock(options.now, from?.clock);
   let ids = createIds(seed, from?.ids ?? 0);
   const idSource = {
@@ -291,6 +299,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       uuid: () => ids.uuid(),
       acceptToken: () => true,
       registrationPolls,
+      retryAfter: String(armRetryAfter),
       principal: apps[0]!.clientId,
     });
   }
@@ -368,6 +377,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       deletePolls,
       recoverPolls,
       registrationPolls,
+      armRetryAfter,
       clock: clock.state(),
       ids: ids.counter(),
       arm: arm.state.snapshot(),
