@@ -61,6 +61,14 @@ export interface EmulatorOptions {
    * pollers that honour it (kvfetch's, the SDK's) poll at once.
    */
   armRetryAfter?: number;
+  /**
+   * Enforce each vault's access policies for the caller's `oid`: a data-plane request whose
+   * token's object id has no policy granting the operation's permission gets `403 Forbidden`
+   * (inner code `AccessDenied`), as Azure answers. Vaults with `enableRbacAuthorization`
+   * (the `vaults` option makes those) are not checked: role assignments are not emulated.
+   * Default `false`.
+   */
+  accessControl?: boolean;
   /** A snapshot from {@link Emulator.snapshot} to start from (its options win). */
   state?: EmulatorSnapshot;
 }
@@ -99,6 +107,8 @@ export interface EmulatorSnapshot {
   registrationPolls: number;
   /** See {@link EmulatorOptions.armRetryAfter}. */
   armRetryAfter: number;
+  /** See {@link EmulatorOptions.accessControl}. */
+  accessControl: boolean;
   /** The clock: frozen at `value`, or running at `value` ms from the host's clock. */
   clock: { frozen: boolean; value: number };
   /** How far the id generator has gone. */
@@ -209,6 +219,73 @@ function jsonError(
   });
 }
 
+/** The access-policy permission a data-plane request needs (`secrets get`, `keys sign`, …). */
+function permissionFor(
+  method: string,
+  path: string,
+): { kind: "secrets" | "keys"; permission: string } | undefined {
+  const s = path.split("/").filter((p) => p !== "").map((p) => p.toLowerCase());
+  const m = method.toUpperCase();
+  const collection = s[0];
+  if (collection === "secrets" || collection === "deletedsecrets") {
+    const kind = "secrets" as const;
+    if (collection === "deletedsecrets") {
+      if (s.length === 1) return { kind, permission: "list" };
+      if (s[2] === "recover") return { kind, permission: "recover" };
+      return { kind, permission: m === "DELETE" ? "purge" : "get" };
+    }
+    if (s.length === 1) return { kind, permission: "list" };
+    if (s[1] === "restore") return { kind, permission: "restore" };
+    if (s[2] === "versions") return { kind, permission: "list" };
+    if (s[2] === "backup") return { kind, permission: "backup" };
+    const byMethod: Record<string, string> = {
+      GET: "get",
+      PUT: "set",
+      PATCH: "set",
+      DELETE: "delete",
+    };
+    const permission = byMethod[m];
+    return permission === undefined ? undefined : { kind, permission };
+  }
+  if (collection === "keys" || collection === "deletedkeys") {
+    const kind = "keys" as const;
+    if (collection === "deletedkeys") {
+      if (s.length === 1) return { kind, permission: "list" };
+      if (s[2] === "recover") return { kind, permission: "recover" };
+      return { kind, permission: m === "DELETE" ? "purge" : "get" };
+    }
+    if (s.length === 1) return { kind, permission: "list" };
+    if (s[1] === "restore") return { kind, permission: "restore" };
+    const op = s[s.length - 1]!;
+    const ops: Record<string, string> = {
+      create: "create",
+      versions: "list",
+      backup: "backup",
+      rotate: "rotate",
+      encrypt: "encrypt",
+      decrypt: "decrypt",
+      wrapkey: "wrapKey",
+      unwrapkey: "unwrapKey",
+      sign: "sign",
+      verify: "verify",
+      release: "release",
+    };
+    if (s.length >= 3 && ops[op] !== undefined) return { kind, permission: ops[op]! };
+    if (op === "rotationpolicy") {
+      return { kind, permission: m === "GET" ? "getrotationpolicy" : "setrotationpolicy" };
+    }
+    const byMethod: Record<string, string> = {
+      GET: "get",
+      PUT: "import",
+      PATCH: "update",
+      DELETE: "delete",
+    };
+    const permission = byMethod[m];
+    return permission === undefined ? undefined : { kind, permission };
+  }
+  return undefined;
+}
+
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
@@ -269,6 +346,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const recoverPolls = from?.recoverPolls ?? options.recoverPolls ?? 0;
   const registrationPolls = from?.registrationPolls ?? options.registrationPolls ?? 2;
   const armRetryAfter = from?.armRetryAfter ?? options.armRetryAfter ?? 0;
+  const accessControl = from?.accessControl ?? options.accessControl ?? false;
   const clock = createClock(options.now, from?.clock);
   let ids = createIds(seed, from?.ids ?? 0);
   const idSource = {
@@ -378,6 +456,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       recoverPolls,
       registrationPolls,
       armRetryAfter,
+      accessControl,
       clock: clock.state(),
       ids: ids.counter(),
       arm: arm.state.snapshot(),
@@ -501,6 +580,45 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     }
   }
 
+  /** Azure's 403 when the vault's access policies do not grant `oid` the operation. */
+  function checkAccess(
+    name: string,
+    claims: TokenClaims,
+    method: string,
+    path: string,
+  ): Response | undefined {
+    const vault = arm.state.vaults.get(name);
+    if (vault === undefined || vault.properties.enableRbacAuthorization === true) return undefined;
+    const needed = permissionFor(method, path);
+    if (needed === undefined) return undefined;
+    const policies = (vault.properties.accessPolicies ?? []) as {
+      tenantId?: string;
+      objectId?: string;
+      permissions?: Record<string, string[] | undefined>;
+    }[];
+    const granted = policies.some((p) =>
+      p.objectId?.toLowerCase() === claims.oid.toLowerCase() &&
+      (p.tenantId ?? tenantId).toLowerCase() === claims.tid.toLowerCase() &&
+      (p.permissions?.[needed.kind] ?? []).some((x) => {
+        const v = x.toLowerCase();
+        return v === needed.permission.toLowerCase() || v === "all";
+      })
+    );
+    if (granted) return undefined;
+    const location = vault.location;
+    return new Response(
+      JSON.stringify({
+        error: {
+          code: "Forbidden",
+          message:
+            `The user, group or application 'appid=${claims.appid};oid=${claims.oid};iss=${claims.iss}' does not have ${needed.kind} ${needed.permission} permission on key vault '${vault.name};location=${location}'. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287`,
+          innererror: { code: "AccessDenied" },
+        },
+      }),
+      { status: 403, headers: { "content-type": "application/json; charset=utf-8" } },
+    );
+  }
+
   // ---- the router --------------------------------------------------------------------------
 
   async function route(request: Request): Promise<Response> {
@@ -556,6 +674,15 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       if (claims !== undefined) {
         revoked.set(checked.uti, claims);
         return caeChallenge(claims);
+      }
+      if (accessControl) {
+        const denied = checkAccess(
+          vaultName!,
+          checked,
+          request.method,
+          new URL(request.url).pathname,
+        );
+        if (denied) return denied;
       }
     }
     return await vaultOf(vaultName!).handler(request);
