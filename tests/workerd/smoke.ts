@@ -11,6 +11,8 @@
  *   and restore, and a 404 as a `RestError`;
  * - management: `VaultsClient`, `ResourceGroupsClient` and `waitForDataPlane` against the fake
  *   ARM (`./smoke_management.ts`).
+ * - testing: the emulator (`kvfetch/testing`) itself inside the worker, used by kvfetch's clients
+ *   with default options (`./smoke_emulator.ts`).
  * - keys: `KeyClient` creates RSA and EC keys in the fake (real key pairs); `CryptographyClient`
  *   encrypts and wraps locally (RSA-OAEP-256) and the fake decrypts, the fake signs and the
  *   worker verifies locally (RS256, PS256, ES256, and an RSA digest); `signJwt` tokens verify
@@ -37,6 +39,7 @@ import { createLocalJWKSet, importJWK, importX509, jwtVerify } from "jose";
 import { makeCertificate } from "../_certs.ts";
 import { FAKE_TENANT_ID, FAKE_VAULT_URL, fakeVault } from "../_fake_vault.ts";
 import { runManagementSmoke } from "./smoke_management.ts";
+import { runEmulatorSmoke } from "./smoke_emulator.ts";
 
 const AUTHORITY = "https://login.microsoftonline.com";
 const SCOPE = "https://vault.azure.net/.default";
@@ -470,6 +473,7 @@ export async function runSmoke(
   });
 
   await runManagementSmoke(check);
+  await runEmulatorSmoke(check);
 
   const failed = results.filter((r) => !r.ok).length;
   return { passed: results.length - failed, failed, results };

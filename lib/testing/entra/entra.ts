@@ -132,7 +132,7 @@ export function entraHandler(ctx: EntraContext): (request: Request) => Promise<R
         `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
       );
     }
-    const form = new URLSearchParams(await request.text());
+    const form = new URLSearchParams(new TextDecoder().decode(await request.arrayBuffer()));
     const grant = form.get("grant_type");
     if (grant !== "client_credentials") {
       return entraError(
