@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { createLocalJWKSet, decodeProtectedHeader, importX509, type JWK, jwtVerify } from "jose";
 import type { Ids } from "../ids.ts";
 import type { TokenClaims, TokenSigner } from "./tokens.ts";
 
@@ -31,6 +32,16 @@ export interface EmulatorApp {
   clientSecret: string;
   /** The service principal's object id (the `oid` of its tokens, what access policies name). */
   objectId: string;
+  /**
+   * A certificate (PEM, `-----BEGIN CERTIFICATE-----`) registered for the app: client assertions
+   * signed with its key and naming it by `x5t#S256` (or `x5t`) are accepted.
+   */
+  certificate?: string;
+  /**
+   * A federated identity credential: assertions from `issuer` for `subject` (audience
+   * `api://AzureADTokenExchange` unless given), signed with a key of `jwks`.
+   */
+  federated?: { issuer: string; subject: string; audience?: string; jwks: { keys: JWK[] } };
 }
 
 /** The hosts answered as Entra (one per cloud). */
@@ -50,6 +61,18 @@ export interface EntraContext {
   signer: TokenSigner;
   /** Token lifetime in seconds. */
   lifetime: number;
+}
+
+function b64u(bytes: Uint8Array): string {
+  let binary = "";
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function pemBody(pem: string): Uint8Array<ArrayBuffer> {
+  const m = /-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/.exec(pem);
+  if (!m) throw new TypeError("EmulatorApp.certificate must be a PEM certificate");
+  return Uint8Array.from(atob(m[1]!.replace(/\s+/g, "")), (c) => c.charCodeAt(0));
 }
 
 function entraError(
@@ -122,6 +145,87 @@ export function entraHandler(ctx: EntraContext): (request: Request) => Promise<R
     };
   }
 
+  /** Why an assertion is refused (`[AADSTS code, message]`), or `undefined` when it is good. */
+  async function checkAssertion(
+    app: EmulatorApp,
+    assertion: string,
+    endpoint: string,
+  ): Promise<[number, string] | undefined> {
+    let header: Record<string, unknown>;
+    try {
+      header = decodeProtectedHeader(assertion) as Record<string, unknown>;
+    } catch {
+      return [50027, "JWT token is invalid or malformed."];
+    }
+    const currentDate = new Date(ctx.now());
+    const federated = app.federated;
+    if (federated !== undefined && header["x5t#S256"] === undefined && header.x5t === undefined) {
+      try {
+        await jwtVerify(assertion, createLocalJWKSet(federated.jwks), {
+          issuer: federated.issuer,
+          subject: federated.subject,
+          audience: federated.audience ?? "api://AzureADTokenExchange",
+          currentDate,
+        });
+        return undefined;
+      } catch (error) {
+        return [
+          70021,
+          `No matching federated identity record found for presented assertion (${
+            (error as Error).message
+          }). Assertion Issuer: '${federated.issuer}'.`,
+        ];
+      }
+    }
+    if (app.certificate === undefined) {
+      return [700027, `The application '${app.clientId}' has no certificate registered.`];
+    }
+    const der = pemBody(app.certificate);
+    const s256 = b64u(new Uint8Array(await crypto.subtle.digest("SHA-256", der)));
+    const sha1 = b64u(new Uint8Array(await crypto.subtle.digest("SHA-1", der)));
+    if (header["x5t#S256"] !== s256 && header.x5t !== sha1) {
+      return [
+        700027,
+        "Client assertion failed signature validation. The key was not found: the x5t#S256 (or x5t) thumbprint names no certificate of the application.",
+      ];
+    }
+    const alg = String(header.alg);
+    try {
+      const key = await importX509(app.certificate, alg);
+      await jwtVerify(assertion, key, { currentDate, algorithms: [alg] }).catch((e: unknown) => {
+        throw Object.assign(new Error("signature"), { cause: e });
+      });
+    } catch (error) {
+      const code = ((error as Error).cause as { code?: string } | undefined)?.code;
+      if (code === "ERR_JWT_EXPIRED") {
+        return [700024, "Client assertion is not within its valid time range."];
+      }
+      return [700027, "Client assertion failed signature validation."];
+    }
+    const claims = JSON.parse(
+      new TextDecoder().decode(
+        Uint8Array.from(
+          atob(assertion.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/")),
+          (c) => c.charCodeAt(0),
+        ),
+      ),
+    );
+    if (claims.iss !== app.clientId || claims.sub !== app.clientId) {
+      return [
+        700021,
+        "Client assertion application identifier doesn't match 'client_id' parameter.",
+      ];
+    }
+    const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+    if (!audiences.includes(endpoint)) {
+      return [700212, `The client assertion's audience must be the token endpoint '${endpoint}'.`];
+    }
+    if (typeof claims.exp !== "number") {
+      return [700024, "Client assertion is not within its valid time range."];
+    }
+    return undefined;
+  }
+
   async function token(host: string, tenant: string, request: Request): Promise<Response> {
     if (!known(tenant)) {
       return entraError(
@@ -155,7 +259,8 @@ export function entraHandler(ctx: EntraContext): (request: Request) => Promise<R
       );
     }
     const secret = form.get("client_secret");
-    if (secret === null) {
+    const assertion = form.get("client_assertion");
+    if (secret === null && assertion === null) {
       return entraError(
         ctx,
         401,
@@ -164,7 +269,26 @@ export function entraHandler(ctx: EntraContext): (request: Request) => Promise<R
         "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.",
       );
     }
-    if (secret !== app.clientSecret) {
+    if (assertion !== null) {
+      const type = form.get("client_assertion_type");
+      if (type !== "urn:ietf:params:oauth:client-assertion-type:jwt-bearer") {
+        return entraError(
+          ctx,
+          400,
+          "invalid_request",
+          50027,
+          `Invalid client_assertion_type '${type ?? ""}'.`,
+        );
+      }
+      const problem = await checkAssertion(
+        app,
+        assertion,
+        `https://${host}/${tenant}/oauth2/v2.0/token`,
+      );
+      if (problem !== undefined) {
+        return entraError(ctx, 401, "invalid_client", problem[0], problem[1]);
+      }
+    } else if (secret !== app.clientSecret) {
       return entraError(
         ctx,
         401,
