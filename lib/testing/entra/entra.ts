@@ -41,7 +41,12 @@ export interface EmulatorApp {
    * A federated identity credential: assertions from `issuer` for `subject` (audience
    * `api://AzureADTokenExchange` unless given), signed with a key of `jwks`.
    */
-  federated?: { issuer: string; subject: string; audience?: string; jwks: { keys: JWK[] } };
+  federated?: {
+    issuer: string;
+    subject: string;
+    audience?: string;
+    jwks: { keys: Record<string, unknown>[] };
+  };
 }
 
 /** The hosts answered as Entra (one per cloud). */
@@ -161,7 +166,7 @@ export function entraHandler(ctx: EntraContext): (request: Request) => Promise<R
     const federated = app.federated;
     if (federated !== undefined && header["x5t#S256"] === undefined && header.x5t === undefined) {
       try {
-        await jwtVerify(assertion, createLocalJWKSet(federated.jwks), {
+        await jwtVerify(assertion, createLocalJWKSet(federated.jwks as { keys: JWK[] }), {
           issuer: federated.issuer,
           subject: federated.subject,
           audience: federated.audience ?? "api://AzureADTokenExchange",
