@@ -10,6 +10,11 @@ import { type FakeArm, fakeArm } from "./arm/arm.ts";
 import { createClock, type EmulatorClock } from "./clock.ts";
 import { type EmulatorApp, ENTRA_HOSTS, entraHandler } from "./entra/entra.ts";
 import { createSigner, type TokenClaims } from "./entra/tokens.ts";
+import {
+  APP_SERVICE_ENDPOINT,
+  IMDS_HOST,
+  managedIdentityHandler,
+} from "./entra/managed_identity.ts";
 import { createFaults, type EmulatorFaults, type QueuedFault } from "./faults.ts";
 import { createIds } from "./ids.ts";
 import { type FakeVault, fakeVault, type VaultContents } from "./vault/vault.ts";
@@ -174,6 +179,13 @@ export interface Emulator {
   credential(app?: EmulatorApp): TokenCredential;
   /** `AZURE_*` variables for the first app. */
   readonly env: EmulatorEnv;
+  /**
+   * The variables of App Service's managed identity endpoint, which the emulator answers (give
+   * them as `ManagedIdentityCredential`'s `env`); without them, `ManagedIdentityCredential` asks
+   * IMDS (`http://169.254.169.254`), which the emulator answers too. The system-assigned
+   * identity is the first app; a `clientId` names another.
+   */
+  readonly managedIdentityEnv: { IDENTITY_ENDPOINT: string; IDENTITY_HEADER: string };
   /** The directory (tenant) id. */
   readonly tenantId: string;
   /** The subscription id. */
@@ -358,6 +370,15 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const faults = createFaults();
   let revoked = new Map<string, string>(Object.entries(from?.revoked ?? {}));
 
+  const identityHeader = seedIds.hex(16);
+  const managedIdentity = managedIdentityHandler({
+    tenantId,
+    apps: () => apps,
+    now: () => clock.now(),
+    ids: idSource,
+    signer,
+    identityHeader,
+  });
   const entra = entraHandler({
     tenantId,
     apps: () => apps,
@@ -631,6 +652,17 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       : host.endsWith(VAULT_SUFFIX) && host.split(".").length === 4
       ? "vault"
       : undefined;
+    if (
+      url.protocol === "http:" &&
+      (host === IMDS_HOST || url.origin === new URL(APP_SERVICE_ENDPOINT).origin)
+    ) {
+      const wait = faults.latencyFor("entra");
+      if (wait > 0) await sleep(wait, request.signal);
+      const fault = faults.take("entra");
+      if (fault?.kind === "drop") throw networkFailure(host, "connection reset");
+      if (fault !== undefined && fault.kind !== "dns") return faultResponse(fault, "entra");
+      return managedIdentity(request);
+    }
     if (service === undefined) throw networkFailure(host, "getaddrinfo ENOTFOUND");
     if (url.protocol !== "https:") throw networkFailure(host, "connection refused on http");
     const vaultName = service === "vault" ? host.slice(0, -VAULT_SUFFIX.length) : undefined;
@@ -738,6 +770,10 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       AZURE_CLIENT_ID: apps[0]!.clientId,
       AZURE_CLIENT_SECRET: apps[0]!.clientSecret,
       AZURE_SUBSCRIPTION_ID: subscriptionId,
+    },
+    managedIdentityEnv: {
+      IDENTITY_ENDPOINT: APP_SERVICE_ENDPOINT,
+      IDENTITY_HEADER: identityHeader,
     },
     tenantId,
     subscriptionId,
