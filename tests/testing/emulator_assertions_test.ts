@@ -11,7 +11,7 @@ import {
   ClientCertificateCredential,
   SecretClient,
 } from "../../mod.ts";
-import { createEmulator } from "kvfetch/testing";
+import { createEmulator } from "../../lib/testing/mod.ts";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { makeCertificate } from "../_certs.ts";
 

@@ -10,7 +10,7 @@ import {
   SecretClient,
   VaultsClient,
 } from "../../mod.ts";
-import { createEmulator } from "kvfetch/testing";
+import { createEmulator } from "../../lib/testing/mod.ts";
 
 function setup(options: Parameters<typeof createEmulator>[0] = {}) {
   clearCaches();

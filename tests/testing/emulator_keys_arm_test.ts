@@ -17,7 +17,7 @@ import {
   verifyJwt,
   waitForDataPlane,
 } from "../../mod.ts";
-import { createEmulator } from "kvfetch/testing";
+import { createEmulator } from "../../lib/testing/mod.ts";
 import { importJWK, jwtVerify } from "jose";
 
 test("emulator: KeyClient and CryptographyClient with real cryptography (RSA, EC, P-256K)", async () => {

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { clearCaches, ManagedIdentityCredential, SecretClient } from "../../mod.ts";
-import { createEmulator } from "kvfetch/testing";
+import { createEmulator } from "../../lib/testing/mod.ts";
 import { decodeJwt } from "jose";
 
 const USER_ASSIGNED = {

@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { clearCaches, ClientSecretCredential, RestError, SecretClient } from "../../mod.ts";
-import { createEmulator } from "kvfetch/testing";
+import { createEmulator } from "../../lib/testing/mod.ts";
 import { decodeJwt } from "jose";
 
 function setup(options: Parameters<typeof createEmulator>[0] = {}) {
