@@ -1,8 +1,8 @@
 /**
  * The official Azure SDK against the emulator, unmodified: `@azure/identity`'s
  * `ClientSecretCredential` (MSAL, with its default instance discovery and authority), the
- * `@azure/keyvault-secrets` `SecretClient` (its challenge policy verifies the resource, as in
- * production) and `@azure/arm-keyvault`'s `KeyVaultManagementClient` (core-lro, core-paging),
+ * `@azure/keyvault-secrets` `SecretClient` and `@azure/keyvault-keys` `KeyClient` /
+ * `CryptographyClient` (their challenge policy verifies the resource, as in production) and `@azure/arm-keyvault`'s `KeyVaultManagementClient` (core-lro, core-paging),
  * plugged in through their `httpClient` option: an adapter that hands each pipeline request to
  * the emulator's `fetch`. Nothing leaves the process.
  */
@@ -15,9 +15,10 @@ import {
   RestError,
 } from "@azure/core-rest-pipeline";
 import { KeyVaultManagementClient } from "@azure/arm-keyvault";
+import { CryptographyClient, KeyClient } from "@azure/keyvault-keys";
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createEmulator } from "kvfetch/testing";
+import { createEmulator } from "../../lib/testing/mod.ts";
 
 /** An `HttpClient` whose transport is `fetch` (the emulator's), recording each URL. */
 function fetchHttpClient(
@@ -132,4 +133,38 @@ test("official SDK: @azure/arm-keyvault creates, gets, lists and deletes a vault
   for await (const d of arm.vaults.listDeleted()) deleted.push(d.name!);
   assert.deepEqual(deleted, ["sdk-vault-1"]);
   await arm.vaults.beginPurgeDeletedAndWait("sdk-vault-1", "westus2", { updateIntervalInMs: 0 });
+});
+
+test("official SDK: @azure/keyvault-keys KeyClient and CryptographyClient against the emulator", async () => {
+  const emulator = createEmulator({ vaults: ["sdkkeys"] });
+  const httpClient = fetchHttpClient(emulator.fetch);
+  const credential = new ClientSecretCredential(
+    emulator.env.AZURE_TENANT_ID,
+    emulator.env.AZURE_CLIENT_ID,
+    emulator.env.AZURE_CLIENT_SECRET,
+    { httpClient },
+  );
+  const keys = new KeyClient(emulator.vaultUrl("sdkkeys"), credential, {
+    httpClient,
+    retryOptions: { maxRetries: 0 },
+  });
+  const rsa = await keys.createRsaKey("sdk-rsa", { keySize: 2048 });
+  assert.equal(rsa.keyType, "RSA");
+  const crypto = new CryptographyClient(rsa.id!, credential, { httpClient });
+  const plaintext = new TextEncoder().encode("from the official SDK");
+  const encrypted = await crypto.encrypt({ algorithm: "RSA-OAEP", plaintext });
+  const decrypted = await crypto.decrypt({ algorithm: "RSA-OAEP", ciphertext: encrypted.result });
+  assert.deepEqual(new Uint8Array(decrypted.result), plaintext);
+  const signed = await crypto.signData("RS256", plaintext);
+  assert.equal((await crypto.verifyData("RS256", plaintext, signed.result)).result, true);
+  const ec = await keys.createEcKey("sdk-ec", { curve: "P-256" });
+  const ecCrypto = new CryptographyClient(ec.id!, credential, { httpClient });
+  const ecSigned = await ecCrypto.signData("ES256", plaintext);
+  assert.equal((await ecCrypto.verifyData("ES256", plaintext, ecSigned.result)).result, true);
+  const names: string[] = [];
+  for await (const k of keys.listPropertiesOfKeys()) names.push(k.name);
+  assert.deepEqual(names.sort(), ["sdk-ec", "sdk-rsa"]);
+  const poller = await keys.beginDeleteKey("sdk-ec", { intervalInMs: 0 });
+  await poller.pollUntilDone();
+  await keys.purgeDeletedKey("sdk-ec");
 });
