@@ -317,7 +317,9 @@ async function prepareNodeDir(kvfetchNpm: string): Promise<void> {
     if (!exists(`${NODE_MODULES}/${name}`)) {
       throw new Error(`${name} is not installed in ${NODE_MODULES} (a new kvfetch dependency?)`);
     }
-    await Deno.symlink(`${NODE_MODULES}/${name}`, `${modules}/${name}`);
+    const link = `${modules}/${name}`;
+    await Deno.mkdir(link.slice(0, link.lastIndexOf("/")), { recursive: true }); // scopes
+    await Deno.symlink(`${NODE_MODULES}/${name}`, link);
   }
   await Deno.symlink(`${EXTRA_DEPS}/node_modules/aws4fetch`, `${modules}/aws4fetch`);
 }

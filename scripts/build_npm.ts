@@ -167,9 +167,12 @@ async function denoInfo(entry: string): Promise<Graph> {
 async function moduleGraph(config: DenoConfig): Promise<{
   modules: Set<string>;
   npm: Map<string, { range: string; localPath: string }>;
+  /** Every npm package in the graph (transitive ones too), for type resolution only. */
+  allNpm: Map<string, string>;
 }> {
   const modules = new Set<string>();
   const npm = new Map<string, { range: string; localPath: string }>();
+  const allNpm = new Map<string, string>();
   const problems = new Set<string>();
   const graphs = await Promise.all(Object.values(config.exports).map(denoInfo));
   for (const graph of graphs) {
@@ -177,6 +180,7 @@ async function moduleGraph(config: DenoConfig): Promise<{
     const cache = new Map<string, string>();
     for (const pkg of Object.values(graph.npmPackages ?? {})) {
       if (pkg.localPath) cache.set(`${pkg.name}@${pkg.version}`, pkg.localPath);
+      if (pkg.localPath && !allNpm.has(pkg.name)) allNpm.set(pkg.name, pkg.localPath);
     }
     const inGraph = new Map<string, string | undefined>();
     for (const mod of graph.modules) {
@@ -230,7 +234,8 @@ async function moduleGraph(config: DenoConfig): Promise<{
     }
   }
   if (problems.size) throw new Error(`module graph:\n  ${[...problems].join("\n  ")}`);
-  return { modules, npm };
+  for (const [name, { localPath }] of npm) allNpm.set(name, localPath);
+  return { modules, npm, allNpm };
 }
 
 /** Compiler options: the strict flags of `deno.json` plus the npm output settings. */
@@ -372,7 +377,7 @@ export async function buildNpm(
     throw new Error(`refusing to build into ${outDir}`);
   }
   const config = await readDenoConfig();
-  const { modules, npm } = await moduleGraph(config);
+  const { modules, npm, allNpm } = await moduleGraph(config);
 
   // Bare specifiers resolve, for types only, to the copies in Deno's npm cache, seen through a
   // temporary node_modules of symlinks so that package.json "exports" apply. The output keeps
@@ -382,7 +387,8 @@ export async function buildNpm(
   host.getCurrentDirectory = () => ROOT;
   const shadow = await Deno.makeTempDir({ prefix: "kvfetch-build-npm-" });
   try {
-    for (const [name, { localPath }] of npm) {
+    // Transitive packages too (e.g. @noble/hashes, whose types @noble/curves' types import).
+    for (const [name, localPath] of allNpm) {
       const link = `${shadow}/node_modules/${name}`;
       await Deno.mkdir(link.slice(0, link.lastIndexOf("/")), { recursive: true });
       await Deno.symlink(localPath, link);
@@ -391,7 +397,7 @@ export async function buildNpm(
     host.resolveModuleNameLiterals = (literals, containingFile, redirect, opts) =>
       literals.map(({ text: spec }) => {
         const bare = !spec.startsWith(".") && !spec.startsWith("/");
-        if (bare && npm.has(packageOf(spec))) {
+        if (bare && allNpm.has(packageOf(spec))) {
           return ts.resolveModuleName(spec, `${shadow}/index.ts`, opts, ts.sys);
         }
         return ts.resolveModuleName(spec, containingFile, opts, host, moduleCache, redirect);

@@ -133,6 +133,11 @@ const ENTRIES: Entry[] = [
     "ClientSecretCredential + CertificateClient.getCertificate + downloadCertificate",
     F,
   ),
+  entry(
+    "t",
+    "createEmulator (kvfetch/testing; informational: test-only, with @noble/curves)",
+    use("createEmulator", "kvfetch/testing", "createEmulator(options).fetch(vault)"),
+  ),
 ];
 
 /** For scale, in the printed table (gzip bytes, measured the same way). */

@@ -37,6 +37,7 @@ const KNOWN_EXPORTS: Record<string, string[]> = {
   "./keys": ["KeyClient", "CryptographyClient", "signJwt", "verifyJwt"],
   "./jwk": ["parseKeyVaultJwk", "toCryptoKey", "toJwks", "toDerSignature"],
   "./certificates": ["CertificateClient", "publicCertificate", "CertificateOperationFailedError"],
+  "./testing": ["createEmulator"],
 };
 
 const NPM_DIR = `${ROOT}/npm`;

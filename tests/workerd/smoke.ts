@@ -14,6 +14,8 @@
  * - certificates: `CertificateClient` against tests/_fake_certificates.ts: self-signed PEM
  *   certificates created and downloaded, the key signing what the certificate verifies, CSR +
  *   merge, paging, the PKCS#12 coded error (`./smoke_certificates.ts`).
+ * - testing: the emulator (`kvfetch/testing`) itself inside the worker, used by kvfetch's clients
+ *   with default options (`./smoke_emulator.ts`).
  * - keys: `KeyClient` creates RSA and EC keys in the fake (real key pairs); `CryptographyClient`
  *   encrypts and wraps locally (RSA-OAEP-256) and the fake decrypts, the fake signs and the
  *   worker verifies locally (RS256, PS256, ES256, and an RSA digest); `signJwt` tokens verify
@@ -41,6 +43,7 @@ import { makeCertificate } from "../_certs.ts";
 import { FAKE_TENANT_ID, FAKE_VAULT_URL, fakeVault } from "../_fake_vault.ts";
 import { runManagementSmoke } from "./smoke_management.ts";
 import { runCertificatesSmoke } from "./smoke_certificates.ts";
+import { runEmulatorSmoke } from "./smoke_emulator.ts";
 
 const AUTHORITY = "https://login.microsoftonline.com";
 const SCOPE = "https://vault.azure.net/.default";
@@ -475,6 +478,7 @@ export async function runSmoke(
 
   await runManagementSmoke(check);
   await runCertificatesSmoke(check);
+  await runEmulatorSmoke(check);
 
   const failed = results.filter((r) => !r.ok).length;
   return { passed: results.length - failed, failed, results };
