@@ -35,7 +35,17 @@ export interface AzureCloud {
   readonly managedHsmAudience: string;
 }
 
-/** The names of the clouds in {@link AzureClouds}. */
+/**
+ * The names of the clouds in {@link AzureClouds}.
+ *
+ * @example Picking a cloud by name
+ * ```ts
+ * import { AzureClouds, type AzureCloudName } from "kvfetch";
+ *
+ * const name: AzureCloudName = "usGovernment";
+ * console.log(AzureClouds[name].authorityHost);
+ * ```
+ */
 export type AzureCloudName = "public" | "china" | "usGovernment";
 
 /**

@@ -6,7 +6,22 @@
 
 import { attachResponse, KvfetchError } from "../http/errors.ts";
 
-/** The fields of an Entra ID (OAuth 2.0) error response that {@link AuthenticationError} keeps. */
+/**
+ * The fields of an Entra ID (OAuth 2.0) error response that {@link AuthenticationError} keeps.
+ *
+ * @example An AuthenticationError for a test double
+ * ```ts
+ * import { AuthenticationError, type AuthenticationErrorInit } from "kvfetch";
+ *
+ * const init: AuthenticationErrorInit = {
+ *   message: "The token request was refused (401 invalid_client)",
+ *   status: 401,
+ *   error: "invalid_client",
+ *   errorCodes: [7000215],
+ * };
+ * console.log(new AuthenticationError(init).code);
+ * ```
+ */
 export interface AuthenticationErrorInit {
   /** A message without any secret, token or assertion. */
   message: string;

@@ -40,7 +40,20 @@ export type ClientAuthentication = (
   context: ClientAuthenticationContext,
 ) => void | Promise<void>;
 
-/** What a {@link ClientAuthentication} knows about the request it authenticates. */
+/**
+ * What a {@link ClientAuthentication} knows about the request it authenticates.
+ *
+ * @example An authentication strategy that reads its context
+ * ```ts
+ * import type { ClientAuthentication, ClientAuthenticationContext } from "kvfetch";
+ *
+ * const auth: ClientAuthentication = (body, _headers, context: ClientAuthenticationContext) => {
+ *   // A client assertion's audience is the token endpoint.
+ *   body.set("client_assertion_audience_hint", context.tokenEndpoint);
+ * };
+ * console.log(typeof auth);
+ * ```
+ */
 export interface ClientAuthenticationContext {
   /** The token endpoint URL (the `aud` of a client assertion for Entra). */
   tokenEndpoint: string;

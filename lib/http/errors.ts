@@ -132,7 +132,22 @@ export class KvfetchError extends Error {
   }
 }
 
-/** What a {@link RestError} is built from. */
+/**
+ * What a {@link RestError} is built from.
+ *
+ * @example A RestError for a test double
+ * ```ts
+ * import { RestError, type RestErrorInit } from "kvfetch";
+ *
+ * const init: RestErrorInit = {
+ *   status: 404,
+ *   method: "GET",
+ *   url: "https://myvault.vault.azure.net/secrets/db/",
+ *   errorCode: "SecretNotFound",
+ * };
+ * console.log(new RestError(init).message);
+ * ```
+ */
 export interface RestErrorInit {
   /** The HTTP status of the response. */
   status: number;
