@@ -17,16 +17,17 @@ export function parseIdentifier(
 ): ParsedIdentifier {
   if (typeof id !== "string") throw new TypeError(`A ${what} identifier must be a string`);
   // The same ids come back call after call (and twice per bundle: checked, then mapped).
-  const key = `${collections[0]} ${id}`;
+  const key = `${collections.join(",")} ${id}`;
   let parsed = recent.get(key);
   if (!parsed) {
     if (recent.size >= 256) recent.clear();
     recent.set(key, parsed = parse(id, collections, what));
   }
-  return parsed;
+  // A copy: the caller owns what it gets, the memo stays intact.
+  return { ...parsed };
 }
 
-/** Identifiers parsed lately (results are never mutated by their callers). */
+/** Identifiers parsed lately. */
 const recent = new Map<string, ParsedIdentifier>();
 
 function parse(id: string, collections: readonly string[], what: string): ParsedIdentifier {

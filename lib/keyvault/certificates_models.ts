@@ -57,13 +57,7 @@ export interface KeyVaultCertificateIdentifier {
  * ```
  */
 export function parseKeyVaultCertificateIdentifier(id: string): KeyVaultCertificateIdentifier {
-  const parsed = parseIdentifier(id, ["certificates", "deletedcertificates"], "certificate");
-  return {
-    sourceId: parsed.sourceId,
-    vaultUrl: parsed.vaultUrl,
-    name: parsed.name,
-    version: parsed.version,
-  };
+  return parseIdentifier(id, ["certificates", "deletedcertificates"], "certificate");
 }
 
 /**

@@ -57,13 +57,7 @@ export interface KeyVaultKeyIdentifier {
  * ```
  */
 export function parseKeyVaultKeyIdentifier(id: string): KeyVaultKeyIdentifier {
-  const parsed = parseIdentifier(id, ["keys", "deletedkeys"], "key");
-  return {
-    sourceId: parsed.sourceId,
-    vaultUrl: parsed.vaultUrl,
-    name: parsed.name,
-    version: parsed.version,
-  };
+  return parseIdentifier(id, ["keys", "deletedkeys"], "key");
 }
 
 /**

@@ -53,13 +53,7 @@ export interface KeyVaultSecretIdentifier {
  * ```
  */
 export function parseKeyVaultSecretIdentifier(id: string): KeyVaultSecretIdentifier {
-  const parsed = parseIdentifier(id, ["secrets", "deletedsecrets"], "secret");
-  return {
-    sourceId: parsed.sourceId,
-    vaultUrl: parsed.vaultUrl,
-    name: parsed.name,
-    version: parsed.version,
-  };
+  return parseIdentifier(id, ["secrets", "deletedsecrets"], "secret");
 }
 
 /**

@@ -85,3 +85,16 @@ test("parseKeyVaultSecretIdentifier() still throws TypeError at the caller's mis
     version: undefined,
   });
 });
+
+test("the identifier memo never answers for a narrower set of collections", async () => {
+  const { parseIdentifier } = await import("../../lib/keyvault/_identifier.ts");
+  const id = "https://myvault.vault.azure.net/deletedcertificates/tls";
+  assert.equal(
+    parseIdentifier(id, ["certificates", "deletedcertificates"], "certificate").name,
+    "tls",
+  );
+  assert.throws(() => parseIdentifier(id, ["certificates"], "certificate operation"), TypeError);
+  const first = parseIdentifier(id, ["certificates", "deletedcertificates"], "certificate");
+  (first as { name: string }).name = "changed";
+  assert.equal(parseIdentifier(id, ["certificates", "deletedcertificates"], "c").name, "tls");
+});
