@@ -5,6 +5,14 @@
  * SEC1 PEM form.
  */
 import { children, oid, readTlv, tlv } from "../lib/auth/_der.ts";
+import {
+  certificateThumbprint,
+  createCsr,
+  generateCertificateKeyPair,
+  issueCertificate,
+  parseCertificate,
+  parseCsr,
+} from "../lib/testing/_x509.ts";
 import { toPem } from "../lib/auth/_pem.ts";
 
 export interface TestCertificate {
@@ -44,73 +52,18 @@ const CURVE_OID = {
 };
 const EC_ALG = { "P-256": "ES256", "P-384": "ES384", "P-521": "ES512" } as const;
 
-function name(cn: string): Uint8Array<ArrayBuffer> {
-  return tlv(0x30, tlv(0x31, tlv(0x30, oid("2.5.4.3"), tlv(0x0c, new TextEncoder().encode(cn)))));
-}
-
-function utcTime(date: Date): Uint8Array<ArrayBuffer> {
-  const s = date.toISOString().replace(/[-:T]/g, "").slice(2, 14) + "Z";
-  return tlv(0x17, new TextEncoder().encode(s));
-}
-
-function integer(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
-  let start = 0;
-  while (start < bytes.length - 1 && bytes[start] === 0) start++;
-  const trimmed = bytes.slice(start);
-  return tlv(0x02, trimmed[0]! & 0x80 ? new Uint8Array([0, ...trimmed]) : trimmed);
-}
-
-async function generate(type: "RSA" | "EC", curve: keyof typeof CURVE_OID): Promise<CryptoKeyPair> {
-  return type === "RSA"
-    ? await crypto.subtle.generateKey(
-      {
-        name: "RSASSA-PKCS1-v1_5",
-        modulusLength: 2048,
-        publicExponent: new Uint8Array([1, 0, 1]),
-        hash: "SHA-256",
-      },
-      true,
-      ["sign", "verify"],
-    ) as CryptoKeyPair
-    : await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: curve }, true, [
-      "sign",
-      "verify",
-    ]) as CryptoKeyPair;
-}
-
-async function signWith(issuerKeys: CryptoKeyPair, tbs: Uint8Array<ArrayBuffer>) {
-  const algorithm = issuerKeys.privateKey.algorithm as { name: string; namedCurve?: string };
-  if (algorithm.name === "RSASSA-PKCS1-v1_5") {
-    const sig = await crypto.subtle.sign("RSASSA-PKCS1-v1_5", issuerKeys.privateKey, tbs);
-    // sha256WithRSAEncryption
-    return {
-      algorithm: tlv(0x30, oid("1.2.840.113549.1.1.11"), new Uint8Array([5, 0])),
-      signature: new Uint8Array(sig),
-    };
-  }
-  const raw = new Uint8Array(
-    await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, issuerKeys.privateKey, tbs),
-  );
-  const half = raw.length / 2;
-  // ecdsa-with-SHA256; X.509 wants the signature as DER SEQUENCE { r, s }.
-  return {
-    algorithm: tlv(0x30, oid("1.2.840.10045.4.3.2")),
-    signature: tlv(0x30, integer(raw.slice(0, half)), integer(raw.slice(half))),
-  };
-}
-
 export async function makeCertificate(options: CertificateOptions = {}): Promise<TestCertificate> {
   const type = options.type ?? "RSA";
   const curve = options.curve ?? "P-256";
-  const keys = options.keys ?? await generate(type, curve);
-  const spki = new Uint8Array(await crypto.subtle.exportKey("spki", keys.publicKey));
-  const subject = options.subject ?? "kvfetch test";
+  const keys = options.keys ??
+    await generateCertificateKeyPair(type === "RSA" ? { type } : { type, curve });
   const now = Date.now();
-  const der = await issue({
-    spki,
-    subjectName: name(subject),
-    issuerName: options.issuer ? readSubject(options.issuer.der) : name(subject),
-    signer: options.issuer?.keys ?? keys,
+  const der = await issueCertificate({
+    publicKey: keys.publicKey,
+    subject: `CN=${options.subject ?? "kvfetch test"}`,
+    ...(options.issuer
+      ? { issuer: { certificate: options.issuer.der, privateKey: options.issuer.keys.privateKey } }
+      : { signingKey: keys.privateKey }),
     notBefore: options.notBefore ?? new Date(now - 3_600_000),
     notAfter: options.notAfter ?? new Date(now + 86_400_000),
   });
@@ -130,50 +83,9 @@ export async function makeCertificate(options: CertificateOptions = {}): Promise
   };
 }
 
-/** Builds and signs a certificate for a public key. */
-async function issue(o: {
-  spki: Uint8Array<ArrayBuffer>;
-  subjectName: Uint8Array<ArrayBuffer>;
-  issuerName: Uint8Array<ArrayBuffer>;
-  signer: CryptoKeyPair;
-  notBefore: Date;
-  notAfter: Date;
-}): Promise<Uint8Array<ArrayBuffer>> {
-  const serial = crypto.getRandomValues(new Uint8Array(16));
-  serial[0]! &= 0x7f;
-  const provisional = await signWith(o.signer, new Uint8Array(1));
-  const tbs = tlv(
-    0x30,
-    tlv(0xa0, tlv(0x02, new Uint8Array([2]))),
-    integer(serial),
-    provisional.algorithm,
-    o.issuerName,
-    tlv(0x30, utcTime(o.notBefore), utcTime(o.notAfter)),
-    o.subjectName,
-    o.spki,
-  );
-  const { algorithm, signature } = await signWith(o.signer, tbs);
-  return tlv(0x30, tbs, algorithm, tlv(0x03, new Uint8Array([0, ...signature])));
-}
-
-/** An item with its header, as bytes. */
-function raw(bytes: Uint8Array<ArrayBuffer>, item: { start: number; end: number }) {
-  const len = item.end - item.start;
-  const header = len < 128 ? 2 : len < 256 ? 3 : len < 65536 ? 4 : 5;
-  return bytes.slice(item.start - header, item.end);
-}
-
-/** The subject Name of a certificate, DER (to use as the issuer of the next). */
-function readSubject(cert: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
-  const tbs = children(cert, readTlv(cert, 0))[0]!;
-  const fields = children(cert, tbs);
-  return raw(cert, fields[5]!); // version, serial, sigAlg, issuer, validity, subject
-}
-
 /** The SubjectPublicKeyInfo of a certificate, DER. */
 export function certificateSpki(cert: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
-  const tbs = children(cert, readTlv(cert, 0))[0]!;
-  return raw(cert, children(cert, tbs)[6]!);
+  return parseCertificate(cert).spki;
 }
 
 /** A PKCS#10 certificate signing request for `keys`, subject `CN=<subject>`, DER. */
@@ -181,10 +93,7 @@ export async function makeCsr(
   keys: CryptoKeyPair,
   subject: string,
 ): Promise<Uint8Array<ArrayBuffer>> {
-  const spki = new Uint8Array(await crypto.subtle.exportKey("spki", keys.publicKey));
-  const info = tlv(0x30, tlv(0x02, new Uint8Array([0])), name(subject), spki, tlv(0xa0));
-  const { algorithm, signature } = await signWith(keys, info);
-  return tlv(0x30, info, algorithm, tlv(0x03, new Uint8Array([0, ...signature])));
+  return await createCsr(keys, `CN=${subject}`);
 }
 
 /**
@@ -196,15 +105,12 @@ export async function signCsr(
   ca: TestCertificate,
   days = 365,
 ): Promise<Uint8Array<ArrayBuffer>> {
-  const bytes = new Uint8Array(csr);
-  const [info] = children(bytes, readTlv(bytes, 0));
-  const [, subject, spki] = children(bytes, info!);
+  const request = parseCsr(csr);
   const now = Date.now();
-  return await issue({
-    spki: raw(bytes, spki!),
-    subjectName: raw(bytes, subject!),
-    issuerName: readSubject(ca.der),
-    signer: ca.keys,
+  return await issueCertificate({
+    publicKey: request.spki,
+    subject: request.subject,
+    issuer: { certificate: ca.der, privateKey: ca.keys.privateKey },
     notBefore: new Date(now - 60_000),
     notAfter: new Date(now + days * 86_400_000),
   });
@@ -234,8 +140,5 @@ export async function thumbprint(
   der: Uint8Array<ArrayBuffer>,
   hash: "SHA-256" | "SHA-1",
 ): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest(hash, der));
-  let binary = "";
-  for (const b of digest) binary += String.fromCharCode(b);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return await certificateThumbprint(der, hash);
 }
