@@ -4,6 +4,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import { X509Certificate } from "node:crypto";
 import {
   certificateThumbprint,
