@@ -50,6 +50,53 @@ export interface EmulatorOptions {
    * plane ready at `https://{name}.vault.azure.net`. Default none.
    */
   vaults?: string[];
+  /**
+   * Soft-delete retention (`softDeleteRetentionInDays`, 7 to 90) of the vaults the `vaults`
+   * option makes: a deleted secret or key answers `recoverableDays` and a `scheduledPurgeDate`
+   * this many days after its `deletedDate`, and is purged by the vault once the clock passes
+   * it. Below 90 the recovery level is `CustomizedRecoverable+Purgeable`. Vaults made through
+   * ARM take their own `softDeleteRetentionInDays`. Default 90.
+   *
+   * @example
+   * ```ts
+   * import { createEmulator } from "./mod.ts";
+   *
+   * const emulator = createEmulator({ vaults: ["myvault"], recoverableDays: 7, now: 0 });
+   * // ... delete a secret; then, 7 days later, it is gone for good:
+   * emulator.clock.advance(7 * 86_400_000);
+   * ```
+   */
+  recoverableDays?: number;
+  /**
+   * Purge protection (`enablePurgeProtection`) of the vaults the `vaults` option makes: purging a
+   * deleted secret or key answers Azure's `403 Forbidden` (`Operation "purge" is not
+   * allowed because purge protection is enabled for this vault…`), the recovery level is
+   * `Recoverable`, and only the clock passing the scheduled purge date removes the item. Vaults
+   * made through ARM take their own `enablePurgeProtection`. Default `false`.
+   *
+   * @example
+   * ```ts
+   * import { createEmulator } from "./mod.ts";
+   *
+   * const emulator = createEmulator({ vaults: ["myvault"], purgeProtection: true });
+   * console.log(emulator.vaultUrl("myvault")); // https://myvault.vault.azure.net
+   * ```
+   */
+  purgeProtection?: boolean;
+  /**
+   * Items per page of a data-plane listing when the request has no `maxresults` (Azure: 25).
+   * A request's `maxresults` must be 1 to 25 either way.
+   *
+   * @example
+   * ```ts
+   * import { createEmulator } from "./mod.ts";
+   *
+   * // Small pages, to exercise a client's paging with a handful of items.
+   * const emulator = createEmulator({ vaults: ["myvault"], pageSize: 2 });
+   * console.log(emulator.vaultUrl("myvault")); // https://myvault.vault.azure.net
+   * ```
+   */
+  pageSize?: number;
   /** Token lifetime in seconds. Default 3599 (Entra's `expires_in`). */
   tokenLifetime?: number;
   /**
@@ -114,6 +161,8 @@ export interface EmulatorSnapshot {
   armRetryAfter: number;
   /** See {@link EmulatorOptions.accessControl}. */
   accessControl: boolean;
+  /** See {@link EmulatorOptions.pageSize}. */
+  pageSize?: number;
   /** The clock: frozen at `value`, or running at `value` ms from the host's clock. */
   clock: { frozen: boolean; value: number };
   /** How far the id generator has gone. */
@@ -359,6 +408,14 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const registrationPolls = from?.registrationPolls ?? options.registrationPolls ?? 2;
   const armRetryAfter = from?.armRetryAfter ?? options.armRetryAfter ?? 0;
   const accessControl = from?.accessControl ?? options.accessControl ?? false;
+  const pageSize = from?.pageSize ?? options.pageSize ?? 25;
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 25) {
+    throw new TypeError("createEmulator: pageSize must be an integer from 1 to 25");
+  }
+  const retention = options.recoverableDays ?? 90;
+  if (!Number.isInteger(retention) || retention < 7 || retention > 90) {
+    throw new TypeError("createEmulator: recoverableDays must be an integer from 7 to 90");
+  }
   const clock = createClock(options.now, from?.clock);
   let ids = createIds(seed, from?.ids ?? 0);
   const idSource = {
@@ -407,12 +464,18 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     const vault = arm.state.vaults.get(name) ?? arm.state.deleted.get(name)?.vault;
     const days = vault?.properties.softDeleteRetentionInDays;
     return fakeVault({
+      purgeProtection: () => {
+        const v = arm.state.vaults.get(name) ?? arm.state.deleted.get(name)?.vault;
+        return v?.properties.enablePurgeProtection === true;
+      },
+      vaultLocation: `${name};location=${vault?.location ?? "westus2"}`,
       vaultUrl: `https://${name}${VAULT_SUFFIX}`,
       tenantId,
       now: () => clock.now(),
       uuid: () => ids.uuid(),
       versionId: () => ids.hex(16),
       acceptToken: () => true,
+      defaultMaxResults: pageSize,
       deleteDelayPolls: deletePolls,
       recoverDelayPolls: recoverPolls,
       recoverableDays: typeof days === "number" ? days : 90,
@@ -434,6 +497,8 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
             sku: { family: "A", name: "standard" },
             accessPolicies: [],
             enableRbacAuthorization: true,
+            softDeleteRetentionInDays: retention,
+            ...(options.purgeProtection ? { enablePurgeProtection: true } : {}),
           },
         });
       }
@@ -478,6 +543,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       registrationPolls,
       armRetryAfter,
       accessControl,
+      pageSize,
       clock: clock.state(),
       ids: ids.counter(),
       arm: arm.state.snapshot(),
@@ -666,6 +732,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     if (service === undefined) throw networkFailure(host, "getaddrinfo ENOTFOUND");
     if (url.protocol !== "https:") throw networkFailure(host, "connection refused on http");
     const vaultName = service === "vault" ? host.slice(0, -VAULT_SUFFIX.length) : undefined;
+    arm.state.expire(); // deleted vaults past their scheduled purge date are gone
 
     if (service === "vault") {
       forget();

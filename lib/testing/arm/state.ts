@@ -443,13 +443,8 @@ export class ArmState {
   startPurge(sub: string, location: string, name: string): OperationState {
     const deleted = this.deletedVault(sub, location, name);
     if (deleted.vault.properties.enablePurgeProtection === true) {
-      throw new ArmFault(
-        409,
-        "VaultPurgeProtected",
-        `The vault '${name}' has purge protection enabled and cannot be purged before ${
-          armDate(deleted.scheduledPurgeDate)
-        }.`,
-      );
+      // Azure's words; the vault goes by itself at its scheduled purge date (see `expire`).
+      throw new ArmFault(409, "InvalidOperation", "Operation 'DeletedVaultPurge' is not allowed.");
     }
     if (deleted.purge) return this.operations.get(deleted.purge)!;
     const op = this.#operation(
@@ -600,6 +595,12 @@ export class ArmState {
     op.polls++;
     if (--op.pollsLeft <= 0) this.#finish(op);
     return op;
+  }
+
+  /** Purges the deleted vaults whose scheduled purge date the clock has passed. */
+  expire(): void {
+    const now = this.now();
+    for (const [key, d] of this.deleted) if (d.scheduledPurgeDate <= now) this.deleted.delete(key);
   }
 
   /** Finishes every running operation now. */

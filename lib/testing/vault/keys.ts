@@ -52,7 +52,10 @@ export interface KeysKit {
   now: () => number;
   softDelete: boolean;
   recoverableDays: number;
-  recoveryLevel: string;
+  /** Asked at each answer (purge protection may be switched on later). */
+  readonly recoveryLevel: string;
+  /** The error a purge gets now (purge protection), or `undefined`. */
+  purgeRefusal: () => Error | undefined;
   reply: (status: number, body: unknown) => KeyReply;
   error: (status: number, code: string, message: string, inner?: string) => Error;
   progress: (e: Pending, poll?: "deleting" | "recovering") => void;
@@ -363,6 +366,8 @@ async function cbcRaw(
 export function fakeKeys(kit: KitWithRecord): {
   route(method: string, s: string[]): KeyRoute | "miss" | undefined;
   operate(route: KeyRoute, request: KeyRequest): Promise<KeyReply>;
+  /** Purges the deleted keys whose scheduled purge date is at or before `seconds`. */
+  purgeDue(seconds: number): void;
   api: FakeKeys;
 } {
   const store = new Map<string, KeyState>();
@@ -1001,6 +1006,8 @@ export function fakeKeys(kit: KitWithRecord): {
         if (!e || e.status !== "deleted") {
           throw kit.error(404, "KeyNotFound", `Deleted Key not found: ${name}`);
         }
+        const refusal = kit.purgeRefusal();
+        if (refusal) throw refusal;
         store.delete(name.toLowerCase());
         return kit.reply(204, null);
       }
@@ -1175,7 +1182,17 @@ export function fakeKeys(kit: KitWithRecord): {
       return structuredClone(v);
     },
   };
-  return { route, operate, api };
+  function purgeDue(seconds: number): void {
+    for (const [key, e] of store) {
+      if (
+        e.status === "deleted" && e.scheduledPurgeDate !== undefined &&
+        e.scheduledPurgeDate <= seconds
+      ) {
+        store.delete(key);
+      }
+    }
+  }
+  return { route, operate, purgeDue, api };
 }
 
 /** The kit as the fake vault builds it (one per request: `reply` knows the request). */
