@@ -1038,7 +1038,7 @@ export function fakeVault(options: FakeVaultOptions = {}): FakeVault {
     }
   }
 
-  function answer(record: RecordedRequest, r: Route): Response | Promise<Response> {
+  async function answer(record: RecordedRequest, r: Route): Promise<Response> {
     const early = takeFault(record, true);
     if (early) return faultResponse(record, early);
 
@@ -1082,12 +1082,12 @@ export function fakeVault(options: FakeVaultOptions = {}): FakeVault {
 
     for (const e of store.values()) progress(e);
     purgeDue();
+    await keysHalf.rotateDue(seconds());
     if (r.keyRoute) {
       const pager = (kind: string, path: string, items: { key: string; json: unknown }[]) =>
         page(record, kind, path, items);
-      return keysHalf.operate(r.keyRoute, { body: record.body, page: pager }).then((out) =>
-        reply(record, out.status, out.body)
-      );
+      const out = await keysHalf.operate(r.keyRoute, { body: record.body, page: pager });
+      return reply(record, out.status, out.body);
     }
     return operate(record, r);
   }
