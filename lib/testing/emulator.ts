@@ -5,6 +5,7 @@
  * @module
  */
 import type { AccessToken, GetTokenOptions, TokenCredential } from "../auth/types.ts";
+import { type AzureCloudName, AzureClouds } from "../auth/clouds.ts";
 import { type ArmSnapshot } from "./arm/state.ts";
 import { type FakeArm, fakeArm } from "./arm/arm.ts";
 import { createClock, type EmulatorClock } from "./clock.ts";
@@ -43,6 +44,23 @@ export interface EmulatorOptions {
   subscriptionId?: string;
   /** The applications Entra knows. Default: one, from the seed, with the secret `"emulator-secret"`. */
   apps?: EmulatorApp[];
+  /**
+   * The Azure cloud the emulator plays: `"public"` (default: `login.microsoftonline.com`,
+   * `*.vault.azure.net`, `management.azure.com`), `"usGovernment"` (`login.microsoftonline.us`,
+   * `*.vault.usgovcloudapi.net`, `management.usgovcloudapi.net`) or `"china"`
+   * (`login.chinacloudapi.cn`, `*.vault.azure.cn`, `management.chinacloudapi.cn`). Vault URLs,
+   * `vaultUri`s, challenges and token audiences are that cloud's, so kvfetch clients given the
+   * same `cloud` work against it with their default options. Entra answers every cloud's host.
+   *
+   * @example
+   * ```ts
+   * import { createEmulator } from "./mod.ts";
+   *
+   * const emulator = createEmulator({ cloud: "usGovernment", vaults: ["myvault"] });
+   * console.log(emulator.vaultUrl("myvault")); // https://myvault.vault.usgovcloudapi.net
+   * ```
+   */
+  cloud?: AzureCloudName;
   /** Start the clock frozen at this time (ms since the epoch). Default: follow the host's clock. */
   now?: number;
   /**
@@ -163,6 +181,8 @@ export interface EmulatorSnapshot {
   accessControl: boolean;
   /** See {@link EmulatorOptions.pageSize}. */
   pageSize?: number;
+  /** See {@link EmulatorOptions.cloud}. */
+  cloud?: AzureCloudName;
   /** The clock: frozen at `value`, or running at `value` ms from the host's clock. */
   clock: { frozen: boolean; value: number };
   /** How far the id generator has gone. */
@@ -253,15 +273,12 @@ export interface Emulator {
   reset(): void;
 }
 
-const VAULT_SUFFIX = ".vault.azure.net";
-const ARM_HOST = "management.azure.com";
-const VAULT_AUDIENCES = ["https://vault.azure.net", "https://vault.azure.net/"];
-const ARM_AUDIENCES = [
-  "https://management.azure.com/",
-  "https://management.azure.com",
-  "https://management.core.windows.net/",
-  "https://management.core.windows.net",
-];
+/** Each cloud's classic ARM audience (`management.core.…`), which ARM accepts beside its own. */
+const CLASSIC_ARM: Record<AzureCloudName, string> = {
+  public: "https://management.core.windows.net",
+  usGovernment: "https://management.core.usgovcloudapi.net",
+  china: "https://management.core.chinacloudapi.cn",
+};
 const DEFAULT_GROUP = "emulator-rg";
 
 function networkFailure(host: string, why: string): TypeError {
@@ -408,6 +425,19 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const registrationPolls = from?.registrationPolls ?? options.registrationPolls ?? 2;
   const armRetryAfter = from?.armRetryAfter ?? options.armRetryAfter ?? 0;
   const accessControl = from?.accessControl ?? options.accessControl ?? false;
+  const cloudName = from?.cloud ?? options.cloud ?? "public";
+  const cloud = AzureClouds[cloudName];
+  if (cloud === undefined) {
+    throw new TypeError('createEmulator: cloud must be "public", "usGovernment" or "china"');
+  }
+  const VAULT_SUFFIX = `.${cloud.keyVaultDnsSuffix}`;
+  const ARM_HOST = new URL(cloud.resourceManagerEndpoint).hostname;
+  const AUTHORITY = cloud.authorityHost;
+  const VAULT_AUDIENCES = [cloud.keyVaultAudience, `${cloud.keyVaultAudience}/`];
+  const ARM_AUDIENCES = [cloud.resourceManagerAudience, CLASSIC_ARM[cloudName]].flatMap((a) => [
+    `${a}/`,
+    a,
+  ]);
   const pageSize = from?.pageSize ?? options.pageSize ?? 25;
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 25) {
     throw new TypeError("createEmulator: pageSize must be an integer from 1 to 25");
@@ -455,6 +485,10 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       uuid: () => ids.uuid(),
       acceptToken: () => true,
       registrationPolls,
+      endpoint: cloud.resourceManagerEndpoint,
+      authorityHost: AUTHORITY,
+      vaultAudience: cloud.keyVaultAudience,
+      vaultDnsSuffix: cloud.keyVaultDnsSuffix,
       retryAfter: String(armRetryAfter),
       principal: apps[0]!.clientId,
     });
@@ -464,6 +498,8 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     const vault = arm.state.vaults.get(name) ?? arm.state.deleted.get(name)?.vault;
     const days = vault?.properties.softDeleteRetentionInDays;
     return fakeVault({
+      authority: AUTHORITY,
+      resource: cloud.keyVaultAudience,
       purgeProtection: () => {
         const v = arm.state.vaults.get(name) ?? arm.state.deleted.get(name)?.vault;
         return v?.properties.enablePurgeProtection === true;
@@ -544,6 +580,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       armRetryAfter,
       accessControl,
       pageSize,
+      cloud: cloudName,
       clock: clock.state(),
       ids: ids.counter(),
       arm: arm.state.snapshot(),
@@ -588,7 +625,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   function vaultChallenge(message: string): Response {
     return jsonError(401, "Unauthorized", message, {
       "www-authenticate":
-        `Bearer authorization="https://login.microsoftonline.com/${tenantId}", resource="https://vault.azure.net"`,
+        `Bearer authorization="${AUTHORITY}/${tenantId}", resource="${cloud.keyVaultAudience}"`,
     });
   }
 
@@ -621,7 +658,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     switch (result.problem) {
       case "audience":
         return vaultChallenge(
-          `AKV10022: Invalid audience. Expected https://vault.azure.net, found: ${result.claims?.aud}.`,
+          `AKV10022: Invalid audience. Expected ${cloud.keyVaultAudience}, found: ${result.claims?.aud}.`,
         );
       case "expired":
         return vaultChallenge("[TokenExpired] Error validating token: 'S2S12086'.");
@@ -637,14 +674,16 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     if (!("problem" in result)) return result.claims;
     const challenge = (error: string) => ({
       "www-authenticate":
-        `Bearer authorization_uri="https://login.microsoftonline.com/${tenantId}", error="invalid_token", error_description="${error}"`,
+        `Bearer authorization_uri="${AUTHORITY}/${tenantId}", error="invalid_token", error_description="${error}"`,
     });
     switch (result.problem) {
       case "audience":
         return jsonError(
           401,
           "InvalidAuthenticationTokenAudience",
-          `The access token has been obtained for wrong audience or resource '${result.claims?.aud}'. It should exactly match with one of the allowed audiences 'https://management.core.windows.net/','https://management.core.windows.net','https://management.azure.com/','https://management.azure.com'.`,
+          `The access token has been obtained for wrong audience or resource '${result.claims?.aud}'. It should exactly match with one of the allowed audiences ${
+            [...ARM_AUDIENCES].reverse().map((a) => `'${a}'`).join(",")
+          }.`,
           challenge("The access token has been obtained for wrong audience or resource."),
         );
       case "expired": {
@@ -715,7 +754,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       ? "entra"
       : host === ARM_HOST
       ? "arm"
-      : host.endsWith(VAULT_SUFFIX) && host.split(".").length === 4
+      : host.endsWith(VAULT_SUFFIX) && host.split(".").length === VAULT_SUFFIX.split(".").length
       ? "vault"
       : undefined;
     if (
@@ -809,7 +848,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
         if (opts?.claims) form.set("claims", opts.claims);
         const tenant = opts?.tenantId ?? tenantId;
         const response = await emulatorFetch(
-          `https://login.microsoftonline.com/${tenant}/oauth2/v2.0/token`,
+          `${AUTHORITY}/${tenant}/oauth2/v2.0/token`,
           {
             method: "POST",
             body: form,

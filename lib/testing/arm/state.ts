@@ -110,6 +110,8 @@ export interface ArmSnapshot {
 export interface ArmStateOptions {
   /** The clock, in ms. Default `Date.now`. */
   now?: () => number;
+  /** The DNS suffix of `vaultUri`s (another cloud's). Default `vault.azure.net`. */
+  vaultDnsSuffix?: string;
   /** Status checks a new vault's operation answers "running". Default 2. */
   registrationPolls?: number;
   /** Status checks a purge answers "running". Default 1. */
@@ -162,6 +164,7 @@ export class ArmState {
       groupDeletePolls: options.groupDeletePolls ?? 2,
       dnsLag: options.dnsLag ?? 0,
       principal: options.principal ?? "kvfetch-tests@contoso.com",
+      vaultDnsSuffix: options.vaultDnsSuffix ?? "vault.azure.net",
     };
   }
 
@@ -323,7 +326,7 @@ export class ArmState {
       enableSoftDelete: true,
       softDeleteRetentionInDays: properties.softDeleteRetentionInDays ?? 90,
       enableRbacAuthorization: properties.enableRbacAuthorization ?? false,
-      vaultUri: `https://${name}.vault.azure.net/`,
+      vaultUri: `https://${name}.${this.options.vaultDnsSuffix}/`,
       publicNetworkAccess: properties.publicNetworkAccess ?? "Enabled",
     };
     delete (stored as Record<string, unknown>).createMode;
