@@ -115,6 +115,20 @@ export interface EmulatorOptions {
    * ```
    */
   pageSize?: number;
+  /**
+   * Added latency (real ms) of every request, as `faults.latency(ms)` sets it; `reset()` keeps
+   * it. Default 0.
+   *
+   * @example
+   * ```ts
+   * import { createEmulator } from "./mod.ts";
+   *
+   * // Each answer takes at least 5 ms: timeouts and spinners get something to do.
+   * const emulator = createEmulator({ vaults: ["myvault"], latency: 5 });
+   * console.log(emulator.faults.pending()); // 0 (latency is not a queued fault)
+   * ```
+   */
+  latency?: number;
   /** Token lifetime in seconds. Default 3599 (Entra's `expires_in`). */
   tokenLifetime?: number;
   /**
@@ -269,7 +283,10 @@ export interface Emulator {
   readonly faults: EmulatorFaults;
   /** Everything, as plain JSON (see {@link EmulatorSnapshot}). */
   snapshot(): EmulatorSnapshot;
-  /** Back to the state the emulator was created with (faults cleared, clock kept). */
+  /**
+   * Back to the state the emulator was created with (faults cleared, the `latency` option
+   * kept, clock kept).
+   */
   reset(): void;
 }
 
@@ -455,6 +472,8 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   };
   const signer = createSigner(seed);
   const faults = createFaults();
+  const baseLatency = options.latency ?? 0;
+  if (baseLatency) faults.latency(baseLatency);
   let revoked = new Map<string, string>(Object.entries(from?.revoked ?? {}));
 
   const identityHeader = seedIds.hex(16);
@@ -890,6 +909,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     snapshot,
     reset(): void {
       faults.clear();
+      if (baseLatency) faults.latency(baseLatency);
       ids = createIds(seed, initial.ids);
       revoked = new Map(Object.entries(initial.revoked));
       load(initial);
