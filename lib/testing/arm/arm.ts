@@ -601,10 +601,13 @@ export function fakeArm(options: FakeArmOptions = {}): FakeArm {
       }
       case "Vaults_CreateOrUpdate": {
         const { vault, created, operation: op } = state.putVault(sub, r.group!, r.name!, body);
+        // API 2018-02-14 and before answered a new vault `200` with its state in the body
+        // (`RegisteringDns` while it registers), as the .NET recordings show.
+        const legacy = v <= "2018-02-14";
         if (!op || op.status !== "InProgress") {
-          return reply(record, created ? 201 : 200, vaultBody(vault));
+          return reply(record, created && !legacy ? 201 : 200, vaultBody(vault));
         }
-        switch (fake.createStyle) {
+        switch (legacy ? "body" : fake.createStyle) {
           case "sync":
             state.settle();
             return reply(record, 200, vaultBody(vault));
