@@ -297,6 +297,26 @@ const CLASSIC_ARM: Record<AzureCloudName, string> = {
   china: "https://management.core.chinacloudapi.cn",
 };
 const DEFAULT_GROUP = "emulator-rg";
+/** The data plane's api-versions (GA and the published previews), oldest first. */
+const VAULT_API_VERSIONS = [
+  "2015-06-01",
+  "2016-10-01",
+  "7.0",
+  "7.1",
+  "7.2",
+  "7.3-preview",
+  "7.3",
+  "7.4-preview.1",
+  "7.4",
+  "7.5-preview.1",
+  "7.5",
+  "7.6-preview.1",
+  "7.6-preview.2",
+  "7.6",
+  "2025-06-01-preview",
+  "2025-07-01",
+  "2026-04-01",
+];
 
 function networkFailure(host: string, why: string): TypeError {
   return new TypeError(`fetch failed: ${why} (${host}, kvfetch emulator)`);
@@ -531,6 +551,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       versionId: () => ids.hex(16),
       acceptToken: () => true,
       defaultMaxResults: pageSize,
+      apiVersions: VAULT_API_VERSIONS,
       deleteDelayPolls: deletePolls,
       recoverDelayPolls: recoverPolls,
       recoverableDays: typeof days === "number" ? days : 90,
