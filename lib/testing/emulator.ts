@@ -129,6 +129,22 @@ export interface EmulatorOptions {
    * ```
    */
   latency?: number;
+  /**
+   * Managed HSM pools that exist from the start, their data plane ready at
+   * `https://{name}.managedhsm.azure.net` (the cloud's `managedhsm` suffix): keys (with `oct`
+   * keys and `-HSM` types), random bytes (`POST /rng`) and key attestation, with tokens for
+   * `https://managedhsm.azure.net`. Pools are not managed through ARM, and their local RBAC is
+   * not emulated (`accessControl` does not apply). Default none.
+   *
+   * @example
+   * ```ts
+   * import { createEmulator } from "./mod.ts";
+   *
+   * const emulator = createEmulator({ managedHsms: ["myhsm"] });
+   * console.log(emulator.managedHsmUrl("myhsm")); // https://myhsm.managedhsm.azure.net
+   * ```
+   */
+  managedHsms?: string[];
   /** Token lifetime in seconds. Default 3599 (Entra's `expires_in`). */
   tokenLifetime?: number;
   /**
@@ -205,6 +221,8 @@ export interface EmulatorSnapshot {
   arm: unknown;
   /** Each vault's contents (secrets, keys), by lower-cased vault name. */
   vaults: Record<string, unknown>;
+  /** Each Managed HSM pool's contents, by lower-cased name. */
+  managedHsms?: Record<string, unknown>;
   /** Ids (`uti`) of tokens refused with a claims challenge. */
   revoked: Record<string, string>;
 }
@@ -275,8 +293,10 @@ export interface Emulator {
   readonly subscriptionId: string;
   /** The applications Entra knows (the first is the default). */
   readonly apps: readonly EmulatorApp[];
-  /** `https://{name}.vault.azure.net`. */
+  /** `https://{name}.vault.azure.net` (the cloud's vault suffix). */
   vaultUrl(name: string): string;
+  /** `https://{name}.managedhsm.azure.net` (the cloud's Managed HSM suffix). */
+  managedHsmUrl(name: string): string;
   /** The clock every service reads. */
   readonly clock: EmulatorClock;
   /** Fault injection. */
@@ -471,6 +491,8 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const ARM_HOST = new URL(cloud.resourceManagerEndpoint).hostname;
   const AUTHORITY = cloud.authorityHost;
   const VAULT_AUDIENCES = [cloud.keyVaultAudience, `${cloud.keyVaultAudience}/`];
+  const HSM_SUFFIX = `.${cloud.managedHsmDnsSuffix}`;
+  const HSM_AUDIENCES = [cloud.managedHsmAudience, `${cloud.managedHsmAudience}/`];
   const ARM_AUDIENCES = [cloud.resourceManagerAudience, CLASSIC_ARM[cloudName]].flatMap((a) => [
     `${a}/`,
     a,
@@ -516,6 +538,27 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
 
   let arm: FakeArm;
   let vaults = new Map<string, FakeVault>();
+  let hsms = new Map<string, FakeVault>();
+
+  function newHsm(name: string): FakeVault {
+    return fakeVault({
+      authority: AUTHORITY,
+      resource: cloud.managedHsmAudience,
+      managedHsm: true,
+      purgeProtection: options.purgeProtection ?? false,
+      vaultUrl: `https://${name}${HSM_SUFFIX}`,
+      tenantId,
+      now: () => clock.now(),
+      uuid: () => ids.uuid(),
+      versionId: () => ids.hex(16),
+      acceptToken: () => true,
+      defaultMaxResults: pageSize,
+      apiVersions: VAULT_API_VERSIONS,
+      deleteDelayPolls: deletePolls,
+      recoverDelayPolls: recoverPolls,
+      recoverableDays: retention,
+    });
+  }
 
   function newArm(): FakeArm {
     return fakeArm({
@@ -561,6 +604,14 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   function load(snapshot: EmulatorSnapshot | undefined): void {
     arm = newArm();
     vaults = new Map();
+    hsms = new Map();
+    const pools = snapshot?.managedHsms ??
+      Object.fromEntries((options.managedHsms ?? []).map((n) => [n.toLowerCase(), undefined]));
+    for (const [name, contents] of Object.entries(pools)) {
+      const hsm = newHsm(name);
+      if (contents !== undefined) hsm.importState(structuredClone(contents) as VaultContents);
+      hsms.set(name, hsm);
+    }
     if (snapshot === undefined) {
       for (const name of options.vaults ?? []) {
         if (!arm.state.groups.size) {
@@ -625,6 +676,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       ids: ids.counter(),
       arm: arm.state.snapshot(),
       vaults: Object.fromEntries([...vaults].map(([name, v]) => [name, v.exportState()])),
+      managedHsms: Object.fromEntries([...hsms].map(([name, v]) => [name, v.exportState()])),
       revoked: Object.fromEntries(revoked),
     };
   }
@@ -662,10 +714,10 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     );
   }
 
-  function vaultChallenge(message: string): Response {
+  function dataPlaneChallenge(message: string, hsm: boolean): Response {
+    const resource = hsm ? cloud.managedHsmAudience : cloud.keyVaultAudience;
     return jsonError(401, "Unauthorized", message, {
-      "www-authenticate":
-        `Bearer authorization="${AUTHORITY}/${tenantId}", resource="${cloud.keyVaultAudience}"`,
+      "www-authenticate": `Bearer authorization="${AUTHORITY}/${tenantId}", resource="${resource}"`,
     });
   }
 
@@ -688,8 +740,10 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   }
 
   /** The vault's answer to a bad token, or the token's claims. */
-  function checkVaultToken(token: string): Response | TokenClaims {
-    const result = signer.verify(token, { now: clock.now(), audiences: VAULT_AUDIENCES });
+  function checkVaultToken(token: string, hsm = false): Response | TokenClaims {
+    const audiences = hsm ? HSM_AUDIENCES : VAULT_AUDIENCES;
+    const vaultChallenge = (message: string) => dataPlaneChallenge(message, hsm);
+    const result = signer.verify(token, { now: clock.now(), audiences });
     if ("claims" in result && !("problem" in result)) {
       const claims = revoked.get(result.claims.uti);
       if (claims !== undefined) return caeChallenge(claims);
@@ -698,7 +752,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     switch (result.problem) {
       case "audience":
         return vaultChallenge(
-          `AKV10022: Invalid audience. Expected ${cloud.keyVaultAudience}, found: ${result.claims?.aud}.`,
+          `AKV10022: Invalid audience. Expected ${audiences[0]}, found: ${result.claims?.aud}.`,
         );
       case "expired":
         return vaultChallenge("[TokenExpired] Error validating token: 'S2S12086'.");
@@ -796,6 +850,8 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       ? "arm"
       : host.endsWith(VAULT_SUFFIX) && host.split(".").length === VAULT_SUFFIX.split(".").length
       ? "vault"
+      : host.endsWith(HSM_SUFFIX) && host.split(".").length === HSM_SUFFIX.split(".").length
+      ? "hsm"
       : undefined;
     if (
       url.protocol === "http:" &&
@@ -810,7 +866,16 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     }
     if (service === undefined) throw networkFailure(host, "getaddrinfo ENOTFOUND");
     if (url.protocol !== "https:") throw networkFailure(host, "connection refused on http");
-    const vaultName = service === "vault" ? host.slice(0, -VAULT_SUFFIX.length) : undefined;
+    const vaultName = service === "vault"
+      ? host.slice(0, -VAULT_SUFFIX.length)
+      : service === "hsm"
+      ? host.slice(0, -HSM_SUFFIX.length)
+      : undefined;
+    if (service === "hsm" && !hsms.has(vaultName!)) {
+      throw networkFailure(host, "getaddrinfo ENOTFOUND");
+    }
+    // A pool's faults are the data plane's (`"vault"`).
+    const target = service === "hsm" ? "vault" : service;
     arm.state.expire(); // deleted vaults past their scheduled purge date are gone
 
     if (service === "vault") {
@@ -819,9 +884,9 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       if (plane === "missing") throw networkFailure(host, "getaddrinfo ENOTFOUND");
       if (plane === "registering") return await arm.dataPlaneHandler(vaultName!)(request);
     }
-    const wait = faults.latencyFor(service);
+    const wait = faults.latencyFor(target);
     if (wait > 0) await sleep(wait, request.signal);
-    const fault = faults.take(service, vaultName);
+    const fault = faults.take(target, vaultName);
     if (fault?.kind === "drop") {
       throw networkFailure(host, "other side closed (dropped connection)");
     }
@@ -832,7 +897,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
         `The vault '${vaultName}' is being registered in DNS. Retry after some time.`,
       );
     }
-    if (fault !== undefined) return faultResponse(fault, service);
+    if (fault !== undefined) return faultResponse(fault, target);
 
     if (service === "entra") return await entra(request);
     const token = bearer(request);
@@ -846,14 +911,14 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       return response;
     }
     if (token !== undefined) {
-      const checked = checkVaultToken(token);
+      const checked = checkVaultToken(token, service === "hsm");
       if (checked instanceof Response) return checked;
       const claims = faults.takeClaims();
       if (claims !== undefined) {
         revoked.set(checked.uti, claims);
         return caeChallenge(claims);
       }
-      if (accessControl) {
+      if (accessControl && service === "vault") {
         const denied = checkAccess(
           vaultName!,
           checked,
@@ -863,6 +928,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
         if (denied) return denied;
       }
     }
+    if (service === "hsm") return await hsms.get(vaultName!)!.handler(request);
     return await vaultOf(vaultName!).handler(request);
   }
 
@@ -925,6 +991,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     subscriptionId,
     apps,
     vaultUrl: (name: string) => `https://${name.toLowerCase()}${VAULT_SUFFIX}`,
+    managedHsmUrl: (name: string) => `https://${name.toLowerCase()}${HSM_SUFFIX}`,
     clock,
     faults,
     snapshot,

@@ -16,8 +16,8 @@
  *   backup blob the emulator gave earlier in the same session.
  * - Version ids are the emulator's: a recorded version in a URL is replaced by the emulator's
  *   version of the same step.
- * - Managed HSM sessions (`*.managedhsm.azure.net`) are skipped: the emulator has no Managed HSM
- *   host. A restore of a blob made by another vault is left out of the session (blobs restore
+ * - Managed HSM sessions (`*.managedhsm.azure.net`) run against an emulated pool
+ *   (`managedHsms: ["redacted"]`); the C++ SDK's `//rng` path is sent as `/rng`. A restore of a blob made by another vault is left out of the session (blobs restore
  *   only into the emulator that made them), and `release` answers are compared by status only (the recorded
  *   token is Azure's attestation-service JWT, the emulator's a stand-in of the same kind).
  * - The imported key of `ImportKey` was recorded with a stray `crv` member beside its RSA members
@@ -85,14 +85,16 @@ if (DIR === undefined) {
   for (const file of (await readdir(dir)).filter((f) => f.endsWith(".json")).sort()) {
     const recording = JSON.parse(await readFile(`${dir}/${file}`, "utf8")) as CppRecording;
     const exchanges = recordedExchanges(recording);
-    const hsm = exchanges.some((e) => new URL(e.url).hostname.endsWith(".managedhsm.azure.net"));
-    const skip = hsm ? "a Managed HSM session: the emulator has no Managed HSM host" : undefined;
-    test(`conformance: the emulator answers cpp-keys/${file} as recorded`, {
-      ...(skip ? { skip } : {}),
-    }, async () => {
+    test(`conformance: the emulator answers cpp-keys/${file} as recorded`, async () => {
       const polls = exchanges.some((e) => e.method === "GET" && e.status === 404) ? 1 : 0;
-      const emulator = createEmulator({ vaults: ["redacted"], deletePolls: polls });
+      const emulator = createEmulator({
+        vaults: ["redacted"],
+        managedHsms: ["redacted"],
+        deletePolls: polls,
+      });
       const token = (await emulator.credential().getToken("https://vault.azure.net/.default"))!;
+      const hsmToken =
+        (await emulator.credential().getToken("https://managedhsm.azure.net/.default"))!;
       const versions = new Map<string, string>();
       const keysByName = new Map<string, Json>();
       let backup: string | undefined;
@@ -102,7 +104,8 @@ if (DIR === undefined) {
         const url = new URL(exchange.url);
         if (url.searchParams.has("$skiptoken")) continue; // folded into the first page
         const recorded = parse(exchange.body);
-        let path = url.pathname;
+        const hsm = url.hostname.endsWith(".managedhsm.azure.net");
+        let path = url.pathname.replace(/^\/\/+/, "/");
         for (const [from, to] of versions) path = path.replace(from, to);
         if (path === "/keys/restore" && backup === undefined) continue; // another vault's blob
         const segments = path.split("/");
@@ -169,13 +172,18 @@ if (DIR === undefined) {
           body = { alg: last!.alg, digest: last!.digest, value: last!.value };
         } else if (exchange.method === "POST" && op === "release") {
           body = { target: "attestation-token" };
+        } else if (exchange.method === "POST" && path === "/rng") {
+          body = {
+            count: atob(String(recorded?.value).replace(/-/g, "+").replace(/_/g, "/")).length,
+          };
         }
+        const origin = hsm ? emulator.managedHsmUrl("redacted") : emulator.vaultUrl("redacted");
         const response = await emulator.fetch(
-          `https://redacted.vault.azure.net${path}?api-version=7.3`,
+          `${origin}${path}?api-version=7.3`,
           {
             method: exchange.method,
             headers: {
-              authorization: `Bearer ${token.token}`,
+              authorization: `Bearer ${(hsm ? hsmToken : token).token}`,
               ...(body ? { "content-type": "application/json" } : {}),
             },
             ...(body ? { body: JSON.stringify(body) } : {}),

@@ -160,6 +160,8 @@ export interface FakeVaultOptions {
   purgeProtection?: boolean | (() => boolean);
   /** The vault's name and location in the purge-protection message. Default from the URL. */
   vaultLocation?: string;
+  /** A Managed HSM pool (oct keys, random bytes, attestation). Default: from the URL's host. */
+  managedHsm?: boolean;
   /** `x-ms-keyvault-region`. Default `"westus2"`. */
   region?: string;
   /** `x-ms-keyvault-service-version`. Default `"1.9.2024.1"`. */
@@ -449,7 +451,7 @@ export function fakeVault(options: FakeVaultOptions = {}): FakeVault {
 
   const keysHalf = fakeKeys({
     vaultUrl,
-    managedHsm: parsedVault.hostname.endsWith(".managedhsm.azure.net"),
+    managedHsm: options.managedHsm ?? parsedVault.hostname.endsWith(".managedhsm.azure.net"),
     seconds,
     now,
     softDelete,
