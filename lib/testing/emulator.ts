@@ -148,13 +148,45 @@ export interface EmulatorOptions {
   /** Token lifetime in seconds. Default 3599 (Entra's `expires_in`). */
   tokenLifetime?: number;
   /**
-   * Data-plane polls a soft delete or recovery answers `404` before it completes (the
-   * asynchronous completion clients poll through). Default 0: done by the next request.
+   * Data-plane polls a soft delete answers `404` on `GET /deleted{secrets,keys}/{name}` before
+   * it completes (the asynchronous completion clients poll through; Azure's recordings show
+   * one or two). Default 0: done by the next request.
+   *
+   * @example
+   * ```ts
+   * import { createEmulator } from "./mod.ts";
+   *
+   * // As the recorded sessions: one 404 after each delete and each recovery, then done.
+   * const emulator = createEmulator({ vaults: ["myvault"], deletePolls: 1, recoverPolls: 1 });
+   * console.log(emulator.snapshot().deletePolls); // 1
+   * ```
    */
   deletePolls?: number;
-  /** ...for recoveries. Default 0. */
+  /**
+   * Data-plane polls a recovery answers `404` on `GET /{secrets,keys}/{name}` before the
+   * recovered item is back. Default 0.
+   *
+   * @example
+   * ```ts
+   * import { createEmulator } from "./mod.ts";
+   *
+   * const emulator = createEmulator({ vaults: ["myvault"], recoverPolls: 2 });
+   * console.log(emulator.snapshot().recoverPolls); // 2
+   * ```
+   */
   recoverPolls?: number;
-  /** ARM polls a new vault answers `RegisteringDns`. Default 2. */
+  /**
+   * ARM polls a new vault answers `RegisteringDns` (its data plane is not there yet). Default 2;
+   * 0 makes a vault ready at once.
+   *
+   * @example
+   * ```ts
+   * import { createEmulator } from "./mod.ts";
+   *
+   * const emulator = createEmulator({ registrationPolls: 0 });
+   * console.log(emulator.snapshot().registrationPolls); // 0
+   * ```
+   */
   registrationPolls?: number;
   /**
    * The `Retry-After` (seconds) of ARM's long-running-operation answers. Default 0, so that
