@@ -5,6 +5,7 @@
  * @module
  */
 import type { AccessToken, GetTokenOptions, TokenCredential } from "../auth/types.ts";
+import { type AzureCloudName, AzureClouds } from "../auth/clouds.ts";
 import { type ArmSnapshot } from "./arm/state.ts";
 import { type FakeArm, fakeArm } from "./arm/arm.ts";
 import { createClock, type EmulatorClock } from "./clock.ts";
@@ -43,6 +44,23 @@ export interface EmulatorOptions {
   subscriptionId?: string;
   /** The applications Entra knows. Default: one, from the seed, with the secret `"emulator-secret"`. */
   apps?: EmulatorApp[];
+  /**
+   * The Azure cloud the emulator plays: `"public"` (default: `login.microsoftonline.com`,
+   * `*.vault.azure.net`, `management.azure.com`), `"usGovernment"` (`login.microsoftonline.us`,
+   * `*.vault.usgovcloudapi.net`, `management.usgovcloudapi.net`) or `"china"`
+   * (`login.chinacloudapi.cn`, `*.vault.azure.cn`, `management.chinacloudapi.cn`). Vault URLs,
+   * `vaultUri`s, challenges and token audiences are that cloud's, so kvfetch clients given the
+   * same `cloud` work against it with their default options. Entra answers every cloud's host.
+   *
+   * @example
+   * ```ts
+   * import { createEmulator } from "./mod.ts";
+   *
+   * const emulator = createEmulator({ cloud: "usGovernment", vaults: ["myvault"] });
+   * console.log(emulator.vaultUrl("myvault")); // https://myvault.vault.usgovcloudapi.net
+   * ```
+   */
+  cloud?: AzureCloudName;
   /** Start the clock frozen at this time (ms since the epoch). Default: follow the host's clock. */
   now?: number;
   /**
@@ -50,16 +68,125 @@ export interface EmulatorOptions {
    * plane ready at `https://{name}.vault.azure.net`. Default none.
    */
   vaults?: string[];
+  /**
+   * Soft-delete retention (`softDeleteRetentionInDays`, 7 to 90) of the vaults the `vaults`
+   * option makes: a deleted secret or key answers `recoverableDays` and a `scheduledPurgeDate`
+   * this many days after its `deletedDate`, and is purged by the vault once the clock passes
+   * it. Below 90 the recovery level is `CustomizedRecoverable+Purgeable`. Vaults made through
+   * ARM take their own `softDeleteRetentionInDays`. Default 90.
+   *
+   * @example
+   * ```ts
+   * import { createEmulator } from "./mod.ts";
+   *
+   * const emulator = createEmulator({ vaults: ["myvault"], recoverableDays: 7, now: 0 });
+   * // ... delete a secret; then, 7 days later, it is gone for good:
+   * emulator.clock.advance(7 * 86_400_000);
+   * ```
+   */
+  recoverableDays?: number;
+  /**
+   * Purge protection (`enablePurgeProtection`) of the vaults the `vaults` option makes: purging a
+   * deleted secret or key answers Azure's `403 Forbidden` (`Operation "purge" is not
+   * allowed because purge protection is enabled for this vault…`), the recovery level is
+   * `Recoverable`, and only the clock passing the scheduled purge date removes the item. Vaults
+   * made through ARM take their own `enablePurgeProtection`. Default `false`.
+   *
+   * @example
+   * ```ts
+   * import { createEmulator } from "./mod.ts";
+   *
+   * const emulator = createEmulator({ vaults: ["myvault"], purgeProtection: true });
+   * console.log(emulator.vaultUrl("myvault")); // https://myvault.vault.azure.net
+   * ```
+   */
+  purgeProtection?: boolean;
+  /**
+   * Items per page of a data-plane listing when the request has no `maxresults` (Azure: 25).
+   * A request's `maxresults` must be 1 to 25 either way.
+   *
+   * @example
+   * ```ts
+   * import { createEmulator } from "./mod.ts";
+   *
+   * // Small pages, to exercise a client's paging with a handful of items.
+   * const emulator = createEmulator({ vaults: ["myvault"], pageSize: 2 });
+   * console.log(emulator.vaultUrl("myvault")); // https://myvault.vault.azure.net
+   * ```
+   */
+  pageSize?: number;
+  /**
+   * Added latency (real ms) of every request, as `faults.latency(ms)` sets it; `reset()` keeps
+   * it. Default 0.
+   *
+   * @example
+   * ```ts
+   * import { createEmulator } from "./mod.ts";
+   *
+   * // Each answer takes at least 5 ms: timeouts and spinners get something to do.
+   * const emulator = createEmulator({ vaults: ["myvault"], latency: 5 });
+   * console.log(emulator.faults.pending()); // 0 (latency is not a queued fault)
+   * ```
+   */
+  latency?: number;
+  /**
+   * Managed HSM pools that exist from the start, their data plane ready at
+   * `https://{name}.managedhsm.azure.net` (the cloud's `managedhsm` suffix): keys (with `oct`
+   * keys and `-HSM` types), random bytes (`POST /rng`) and key attestation, with tokens for
+   * `https://managedhsm.azure.net`. Pools are not managed through ARM, and their local RBAC is
+   * not emulated (`accessControl` does not apply). Default none.
+   *
+   * @example
+   * ```ts
+   * import { createEmulator } from "./mod.ts";
+   *
+   * const emulator = createEmulator({ managedHsms: ["myhsm"] });
+   * console.log(emulator.managedHsmUrl("myhsm")); // https://myhsm.managedhsm.azure.net
+   * ```
+   */
+  managedHsms?: string[];
   /** Token lifetime in seconds. Default 3599 (Entra's `expires_in`). */
   tokenLifetime?: number;
   /**
-   * Data-plane polls a soft delete or recovery answers `404` before it completes (the
-   * asynchronous completion clients poll through). Default 0: done by the next request.
+   * Data-plane polls a soft delete answers `404` on `GET /deleted{secrets,keys}/{name}` before
+   * it completes (the asynchronous completion clients poll through; Azure's recordings show
+   * one or two). Default 0: done by the next request.
+   *
+   * @example
+   * ```ts
+   * import { createEmulator } from "./mod.ts";
+   *
+   * // As the recorded sessions: one 404 after each delete and each recovery, then done.
+   * const emulator = createEmulator({ vaults: ["myvault"], deletePolls: 1, recoverPolls: 1 });
+   * console.log(emulator.snapshot().deletePolls); // 1
+   * ```
    */
   deletePolls?: number;
-  /** ...for recoveries. Default 0. */
+  /**
+   * Data-plane polls a recovery answers `404` on `GET /{secrets,keys}/{name}` before the
+   * recovered item is back. Default 0.
+   *
+   * @example
+   * ```ts
+   * import { createEmulator } from "./mod.ts";
+   *
+   * const emulator = createEmulator({ vaults: ["myvault"], recoverPolls: 2 });
+   * console.log(emulator.snapshot().recoverPolls); // 2
+   * ```
+   */
   recoverPolls?: number;
-  /** ARM polls a new vault answers `RegisteringDns`. Default 2. */
+  /**
+   * ARM polls a new vault answers `RegisteringDns` (its data plane is not there yet). Default 2;
+   * 0 makes a vault ready at once.
+   *
+   * @example
+   * ```ts
+   * import { createEmulator } from "./mod.ts";
+   *
+   * const emulator = createEmulator({ registrationPolls: 0 });
+   * console.log(emulator.snapshot().registrationPolls); // 0
+   * ```
+   */
   registrationPolls?: number;
   /**
    * The `Retry-After` (seconds) of ARM's long-running-operation answers. Default 0, so that
@@ -114,6 +241,10 @@ export interface EmulatorSnapshot {
   armRetryAfter: number;
   /** See {@link EmulatorOptions.accessControl}. */
   accessControl: boolean;
+  /** See {@link EmulatorOptions.pageSize}. */
+  pageSize?: number;
+  /** See {@link EmulatorOptions.cloud}. */
+  cloud?: AzureCloudName;
   /** The clock: frozen at `value`, or running at `value` ms from the host's clock. */
   clock: { frozen: boolean; value: number };
   /** How far the id generator has gone. */
@@ -122,6 +253,8 @@ export interface EmulatorSnapshot {
   arm: unknown;
   /** Each vault's contents (secrets, keys), by lower-cased vault name. */
   vaults: Record<string, unknown>;
+  /** Each Managed HSM pool's contents, by lower-cased name. */
+  managedHsms?: Record<string, unknown>;
   /** Ids (`uti`) of tokens refused with a claims challenge. */
   revoked: Record<string, string>;
 }
@@ -192,28 +325,50 @@ export interface Emulator {
   readonly subscriptionId: string;
   /** The applications Entra knows (the first is the default). */
   readonly apps: readonly EmulatorApp[];
-  /** `https://{name}.vault.azure.net`. */
+  /** `https://{name}.vault.azure.net` (the cloud's vault suffix). */
   vaultUrl(name: string): string;
+  /** `https://{name}.managedhsm.azure.net` (the cloud's Managed HSM suffix). */
+  managedHsmUrl(name: string): string;
   /** The clock every service reads. */
   readonly clock: EmulatorClock;
   /** Fault injection. */
   readonly faults: EmulatorFaults;
   /** Everything, as plain JSON (see {@link EmulatorSnapshot}). */
   snapshot(): EmulatorSnapshot;
-  /** Back to the state the emulator was created with (faults cleared, clock kept). */
+  /**
+   * Back to the state the emulator was created with (faults cleared, the `latency` option
+   * kept, clock kept).
+   */
   reset(): void;
 }
 
-const VAULT_SUFFIX = ".vault.azure.net";
-const ARM_HOST = "management.azure.com";
-const VAULT_AUDIENCES = ["https://vault.azure.net", "https://vault.azure.net/"];
-const ARM_AUDIENCES = [
-  "https://management.azure.com/",
-  "https://management.azure.com",
-  "https://management.core.windows.net/",
-  "https://management.core.windows.net",
-];
+/** Each cloud's classic ARM audience (`management.core.…`), which ARM accepts beside its own. */
+const CLASSIC_ARM: Record<AzureCloudName, string> = {
+  public: "https://management.core.windows.net",
+  usGovernment: "https://management.core.usgovcloudapi.net",
+  china: "https://management.core.chinacloudapi.cn",
+};
 const DEFAULT_GROUP = "emulator-rg";
+/** The data plane's api-versions (GA and the published previews), oldest first. */
+const VAULT_API_VERSIONS = [
+  "2015-06-01",
+  "2016-10-01",
+  "7.0",
+  "7.1",
+  "7.2",
+  "7.3-preview",
+  "7.3",
+  "7.4-preview.1",
+  "7.4",
+  "7.5-preview.1",
+  "7.5",
+  "7.6-preview.1",
+  "7.6-preview.2",
+  "7.6",
+  "2025-06-01-preview",
+  "2025-07-01",
+  "2026-04-01",
+];
 
 function networkFailure(host: string, why: string): TypeError {
   return new TypeError(`fetch failed: ${why} (${host}, kvfetch emulator)`);
@@ -359,6 +514,29 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const registrationPolls = from?.registrationPolls ?? options.registrationPolls ?? 2;
   const armRetryAfter = from?.armRetryAfter ?? options.armRetryAfter ?? 0;
   const accessControl = from?.accessControl ?? options.accessControl ?? false;
+  const cloudName = from?.cloud ?? options.cloud ?? "public";
+  const cloud = AzureClouds[cloudName];
+  if (cloud === undefined) {
+    throw new TypeError('createEmulator: cloud must be "public", "usGovernment" or "china"');
+  }
+  const VAULT_SUFFIX = `.${cloud.keyVaultDnsSuffix}`;
+  const ARM_HOST = new URL(cloud.resourceManagerEndpoint).hostname;
+  const AUTHORITY = cloud.authorityHost;
+  const VAULT_AUDIENCES = [cloud.keyVaultAudience, `${cloud.keyVaultAudience}/`];
+  const HSM_SUFFIX = `.${cloud.managedHsmDnsSuffix}`;
+  const HSM_AUDIENCES = [cloud.managedHsmAudience, `${cloud.managedHsmAudience}/`];
+  const ARM_AUDIENCES = [cloud.resourceManagerAudience, CLASSIC_ARM[cloudName]].flatMap((a) => [
+    `${a}/`,
+    a,
+  ]);
+  const pageSize = from?.pageSize ?? options.pageSize ?? 25;
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 25) {
+    throw new TypeError("createEmulator: pageSize must be an integer from 1 to 25");
+  }
+  const retention = options.recoverableDays ?? 90;
+  if (!Number.isInteger(retention) || retention < 7 || retention > 90) {
+    throw new TypeError("createEmulator: recoverableDays must be an integer from 7 to 90");
+  }
   const clock = createClock(options.now, from?.clock);
   let ids = createIds(seed, from?.ids ?? 0);
   const idSource = {
@@ -368,6 +546,8 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   };
   const signer = createSigner(seed);
   const faults = createFaults();
+  const baseLatency = options.latency ?? 0;
+  if (baseLatency) faults.latency(baseLatency);
   let revoked = new Map<string, string>(Object.entries(from?.revoked ?? {}));
 
   const identityHeader = seedIds.hex(16);
@@ -390,6 +570,27 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
 
   let arm: FakeArm;
   let vaults = new Map<string, FakeVault>();
+  let hsms = new Map<string, FakeVault>();
+
+  function newHsm(name: string): FakeVault {
+    return fakeVault({
+      authority: AUTHORITY,
+      resource: cloud.managedHsmAudience,
+      managedHsm: true,
+      purgeProtection: options.purgeProtection ?? false,
+      vaultUrl: `https://${name}${HSM_SUFFIX}`,
+      tenantId,
+      now: () => clock.now(),
+      uuid: () => ids.uuid(),
+      versionId: () => ids.hex(16),
+      acceptToken: () => true,
+      defaultMaxResults: pageSize,
+      apiVersions: VAULT_API_VERSIONS,
+      deleteDelayPolls: deletePolls,
+      recoverDelayPolls: recoverPolls,
+      recoverableDays: retention,
+    });
+  }
 
   function newArm(): FakeArm {
     return fakeArm({
@@ -398,6 +599,10 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       uuid: () => ids.uuid(),
       acceptToken: () => true,
       registrationPolls,
+      endpoint: cloud.resourceManagerEndpoint,
+      authorityHost: AUTHORITY,
+      vaultAudience: cloud.keyVaultAudience,
+      vaultDnsSuffix: cloud.keyVaultDnsSuffix,
       retryAfter: String(armRetryAfter),
       principal: apps[0]!.clientId,
     });
@@ -407,12 +612,21 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     const vault = arm.state.vaults.get(name) ?? arm.state.deleted.get(name)?.vault;
     const days = vault?.properties.softDeleteRetentionInDays;
     return fakeVault({
+      authority: AUTHORITY,
+      resource: cloud.keyVaultAudience,
+      purgeProtection: () => {
+        const v = arm.state.vaults.get(name) ?? arm.state.deleted.get(name)?.vault;
+        return v?.properties.enablePurgeProtection === true;
+      },
+      vaultLocation: `${name};location=${vault?.location ?? "westus2"}`,
       vaultUrl: `https://${name}${VAULT_SUFFIX}`,
       tenantId,
       now: () => clock.now(),
       uuid: () => ids.uuid(),
       versionId: () => ids.hex(16),
       acceptToken: () => true,
+      defaultMaxResults: pageSize,
+      apiVersions: VAULT_API_VERSIONS,
       deleteDelayPolls: deletePolls,
       recoverDelayPolls: recoverPolls,
       recoverableDays: typeof days === "number" ? days : 90,
@@ -422,6 +636,14 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   function load(snapshot: EmulatorSnapshot | undefined): void {
     arm = newArm();
     vaults = new Map();
+    hsms = new Map();
+    const pools = snapshot?.managedHsms ??
+      Object.fromEntries((options.managedHsms ?? []).map((n) => [n.toLowerCase(), undefined]));
+    for (const [name, contents] of Object.entries(pools)) {
+      const hsm = newHsm(name);
+      if (contents !== undefined) hsm.importState(structuredClone(contents) as VaultContents);
+      hsms.set(name, hsm);
+    }
     if (snapshot === undefined) {
       for (const name of options.vaults ?? []) {
         if (!arm.state.groups.size) {
@@ -434,6 +656,8 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
             sku: { family: "A", name: "standard" },
             accessPolicies: [],
             enableRbacAuthorization: true,
+            softDeleteRetentionInDays: retention,
+            ...(options.purgeProtection ? { enablePurgeProtection: true } : {}),
           },
         });
       }
@@ -478,10 +702,13 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       registrationPolls,
       armRetryAfter,
       accessControl,
+      pageSize,
+      cloud: cloudName,
       clock: clock.state(),
       ids: ids.counter(),
       arm: arm.state.snapshot(),
       vaults: Object.fromEntries([...vaults].map(([name, v]) => [name, v.exportState()])),
+      managedHsms: Object.fromEntries([...hsms].map(([name, v]) => [name, v.exportState()])),
       revoked: Object.fromEntries(revoked),
     };
   }
@@ -519,10 +746,10 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     );
   }
 
-  function vaultChallenge(message: string): Response {
+  function dataPlaneChallenge(message: string, hsm: boolean): Response {
+    const resource = hsm ? cloud.managedHsmAudience : cloud.keyVaultAudience;
     return jsonError(401, "Unauthorized", message, {
-      "www-authenticate":
-        `Bearer authorization="https://login.microsoftonline.com/${tenantId}", resource="https://vault.azure.net"`,
+      "www-authenticate": `Bearer authorization="${AUTHORITY}/${tenantId}", resource="${resource}"`,
     });
   }
 
@@ -545,8 +772,10 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   }
 
   /** The vault's answer to a bad token, or the token's claims. */
-  function checkVaultToken(token: string): Response | TokenClaims {
-    const result = signer.verify(token, { now: clock.now(), audiences: VAULT_AUDIENCES });
+  function checkVaultToken(token: string, hsm = false): Response | TokenClaims {
+    const audiences = hsm ? HSM_AUDIENCES : VAULT_AUDIENCES;
+    const vaultChallenge = (message: string) => dataPlaneChallenge(message, hsm);
+    const result = signer.verify(token, { now: clock.now(), audiences });
     if ("claims" in result && !("problem" in result)) {
       const claims = revoked.get(result.claims.uti);
       if (claims !== undefined) return caeChallenge(claims);
@@ -555,7 +784,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     switch (result.problem) {
       case "audience":
         return vaultChallenge(
-          `AKV10022: Invalid audience. Expected https://vault.azure.net, found: ${result.claims?.aud}.`,
+          `AKV10022: Invalid audience. Expected ${audiences[0]}, found: ${result.claims?.aud}.`,
         );
       case "expired":
         return vaultChallenge("[TokenExpired] Error validating token: 'S2S12086'.");
@@ -571,14 +800,16 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     if (!("problem" in result)) return result.claims;
     const challenge = (error: string) => ({
       "www-authenticate":
-        `Bearer authorization_uri="https://login.microsoftonline.com/${tenantId}", error="invalid_token", error_description="${error}"`,
+        `Bearer authorization_uri="${AUTHORITY}/${tenantId}", error="invalid_token", error_description="${error}"`,
     });
     switch (result.problem) {
       case "audience":
         return jsonError(
           401,
           "InvalidAuthenticationTokenAudience",
-          `The access token has been obtained for wrong audience or resource '${result.claims?.aud}'. It should exactly match with one of the allowed audiences 'https://management.core.windows.net/','https://management.core.windows.net','https://management.azure.com/','https://management.azure.com'.`,
+          `The access token has been obtained for wrong audience or resource '${result.claims?.aud}'. It should exactly match with one of the allowed audiences ${
+            [...ARM_AUDIENCES].reverse().map((a) => `'${a}'`).join(",")
+          }.`,
           challenge("The access token has been obtained for wrong audience or resource."),
         );
       case "expired": {
@@ -649,8 +880,10 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       ? "entra"
       : host === ARM_HOST
       ? "arm"
-      : host.endsWith(VAULT_SUFFIX) && host.split(".").length === 4
+      : host.endsWith(VAULT_SUFFIX) && host.split(".").length === VAULT_SUFFIX.split(".").length
       ? "vault"
+      : host.endsWith(HSM_SUFFIX) && host.split(".").length === HSM_SUFFIX.split(".").length
+      ? "hsm"
       : undefined;
     if (
       url.protocol === "http:" &&
@@ -665,7 +898,17 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     }
     if (service === undefined) throw networkFailure(host, "getaddrinfo ENOTFOUND");
     if (url.protocol !== "https:") throw networkFailure(host, "connection refused on http");
-    const vaultName = service === "vault" ? host.slice(0, -VAULT_SUFFIX.length) : undefined;
+    const vaultName = service === "vault"
+      ? host.slice(0, -VAULT_SUFFIX.length)
+      : service === "hsm"
+      ? host.slice(0, -HSM_SUFFIX.length)
+      : undefined;
+    if (service === "hsm" && !hsms.has(vaultName!)) {
+      throw networkFailure(host, "getaddrinfo ENOTFOUND");
+    }
+    // A pool's faults are the data plane's (`"vault"`).
+    const target = service === "hsm" ? "vault" : service;
+    arm.state.expire(); // deleted vaults past their scheduled purge date are gone
 
     if (service === "vault") {
       forget();
@@ -673,9 +916,9 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       if (plane === "missing") throw networkFailure(host, "getaddrinfo ENOTFOUND");
       if (plane === "registering") return await arm.dataPlaneHandler(vaultName!)(request);
     }
-    const wait = faults.latencyFor(service);
+    const wait = faults.latencyFor(target);
     if (wait > 0) await sleep(wait, request.signal);
-    const fault = faults.take(service, vaultName);
+    const fault = faults.take(target, vaultName);
     if (fault?.kind === "drop") {
       throw networkFailure(host, "other side closed (dropped connection)");
     }
@@ -686,7 +929,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
         `The vault '${vaultName}' is being registered in DNS. Retry after some time.`,
       );
     }
-    if (fault !== undefined) return faultResponse(fault, service);
+    if (fault !== undefined) return faultResponse(fault, target);
 
     if (service === "entra") return await entra(request);
     const token = bearer(request);
@@ -700,14 +943,14 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       return response;
     }
     if (token !== undefined) {
-      const checked = checkVaultToken(token);
+      const checked = checkVaultToken(token, service === "hsm");
       if (checked instanceof Response) return checked;
       const claims = faults.takeClaims();
       if (claims !== undefined) {
         revoked.set(checked.uti, claims);
         return caeChallenge(claims);
       }
-      if (accessControl) {
+      if (accessControl && service === "vault") {
         const denied = checkAccess(
           vaultName!,
           checked,
@@ -717,6 +960,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
         if (denied) return denied;
       }
     }
+    if (service === "hsm") return await hsms.get(vaultName!)!.handler(request);
     return await vaultOf(vaultName!).handler(request);
   }
 
@@ -742,7 +986,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
         if (opts?.claims) form.set("claims", opts.claims);
         const tenant = opts?.tenantId ?? tenantId;
         const response = await emulatorFetch(
-          `https://login.microsoftonline.com/${tenant}/oauth2/v2.0/token`,
+          `${AUTHORITY}/${tenant}/oauth2/v2.0/token`,
           {
             method: "POST",
             body: form,
@@ -779,11 +1023,13 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     subscriptionId,
     apps,
     vaultUrl: (name: string) => `https://${name.toLowerCase()}${VAULT_SUFFIX}`,
+    managedHsmUrl: (name: string) => `https://${name.toLowerCase()}${HSM_SUFFIX}`,
     clock,
     faults,
     snapshot,
     reset(): void {
       faults.clear();
+      if (baseLatency) faults.latency(baseLatency);
       ids = createIds(seed, initial.ids);
       revoked = new Map(Object.entries(initial.revoked));
       load(initial);

@@ -7,7 +7,7 @@
  */
 
 /**
- * Which service a fault hits: `"vault"` (every `*.vault.azure.net`), `"arm"`
+ * Which service a fault hits: `"vault"` (every `*.vault.azure.net` and Managed HSM pool), `"arm"`
  * (`management.azure.com`), `"entra"` (the login hosts) or `"any"` (the default).
  *
  * @example

@@ -221,3 +221,57 @@ test("accessControl: the vault's access policies are enforced for the caller's o
     return (await emulator.credential(reader).getToken("https://vault.azure.net/.default"))!.token;
   }
 });
+
+test("faults target a service: ARM's throttle is ARM's (TooManyRequests), Entra's 5xx is Entra's", async () => {
+  const emulator = createEmulator({ vaults: ["myvault"] });
+  const armToken = (await emulator.credential().getToken("https://management.azure.com/.default"))!
+    .token;
+  const groups =
+    `https://management.azure.com/subscriptions/${emulator.subscriptionId}/providers/Microsoft.KeyVault/vaults?api-version=2026-04-01`;
+  emulator.faults.throttle(1, { service: "arm", retryAfter: 3 });
+  // A vault request is not hit by an ARM fault.
+  assert.equal(
+    (await emulator.fetch("https://myvault.vault.azure.net/secrets?api-version=7.6")).status,
+    401,
+  );
+  const throttled = await emulator.fetch(groups, {
+    headers: { authorization: `Bearer ${armToken}` },
+  });
+  assert.equal(throttled.status, 429);
+  assert.equal(throttled.headers.get("retry-after"), "3");
+  assert.equal((await throttled.json()).error.code, "TooManyRequests");
+  assert.equal(
+    (await emulator.fetch(groups, { headers: { authorization: `Bearer ${armToken}` } })).status,
+    200,
+  );
+  emulator.faults.serverError(1, { service: "entra", status: 502 });
+  await assert.rejects(emulator.credential().getToken("https://vault.azure.net/.default"));
+  assert.ok(await emulator.credential().getToken("https://vault.azure.net/.default"));
+  // Managed identity's endpoints are Entra's too.
+  emulator.faults.dropConnection(1, { service: "entra" });
+  await assert.rejects(
+    emulator.fetch(
+      "http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://vault.azure.net",
+      { headers: { metadata: "true" } },
+    ),
+    TypeError,
+  );
+});
+
+test("faults: pending() counts queued faults; clear() and reset() remove them; the latency option survives reset", async () => {
+  const emulator = createEmulator({ vaults: ["myvault"], latency: 30 });
+  emulator.faults.throttle(2);
+  emulator.faults.serverError(1);
+  emulator.faults.registeringDns("myvault", 2);
+  assert.equal(emulator.faults.pending(), 5);
+  emulator.faults.clear();
+  assert.equal(emulator.faults.pending(), 0);
+  emulator.faults.throttle(1);
+  emulator.reset();
+  assert.equal(emulator.faults.pending(), 0);
+  const start = performance.now();
+  const answer = await emulator.fetch("https://myvault.vault.azure.net/secrets?api-version=7.6");
+  assert.equal(answer.status, 401);
+  assert.ok(performance.now() - start >= 25, "the latency option is kept by reset()");
+  assert.throws(() => emulator.faults.latency(-1), TypeError);
+});

@@ -210,3 +210,24 @@ test("emulator: deletePolls makes the soft delete answer 404 for that many polls
   assert.equal((await call("GET", "/deletedsecrets/a")).status, 404);
   assert.equal((await call("GET", "/deletedsecrets/a")).status, 200);
 });
+
+test("emulator: an unknown api-version gets Azure's 400 BadParameter; the published ones work", async () => {
+  const { emulator } = setup();
+  const token = (await emulator.credential().getToken("https://vault.azure.net/.default"))!.token;
+  const get = (v: string) =>
+    emulator.fetch(`https://myvault.vault.azure.net/secrets?api-version=${v}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+  const refused = await get("7.9");
+  assert.equal(refused.status, 400);
+  assert.deepEqual((await refused.json()).error, {
+    code: "BadParameter",
+    message:
+      "The specified version (7.9) is not recognized. Consider using the latest supported version (2026-04-01).",
+  });
+  for (const v of ["7.3", "7.6", "2025-07-01", "2026-04-01"]) {
+    const ok = await get(v);
+    await ok.body?.cancel();
+    assert.equal(ok.status, 200, v);
+  }
+});

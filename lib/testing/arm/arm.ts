@@ -116,6 +116,10 @@ export interface FakeArmOptions extends ArmStateOptions {
   acceptToken?: (token: string) => boolean;
   /** The tenant named by challenges. Default {@link FAKE_ARM_TENANT_ID}. */
   tenantId?: string;
+  /** The Entra host challenges name (another cloud's). Default `https://login.microsoftonline.com`. */
+  authorityHost?: string;
+  /** The audience a vault's challenge names. Default `https://vault.azure.net`. */
+  vaultAudience?: string;
 }
 
 /** The fake: its handler, its state, what it saw, and its knobs. */
@@ -267,6 +271,8 @@ function route(method: string, path: string): Route | { miss: 404 | 405 } {
 /** Creates a fake ARM. */
 export function fakeArm(options: FakeArmOptions = {}): FakeArm {
   const endpoint = new URL(options.endpoint ?? FAKE_ARM_ENDPOINT).origin;
+  const authorityHost = options.authorityHost ?? "https://login.microsoftonline.com";
+  const vaultAudience = options.vaultAudience ?? "https://vault.azure.net";
   const state = new ArmState(options);
   const requests: ArmRequestRecord[] = [];
   const faults: (ArmFaultInjection & { remaining: number })[] = [];
@@ -483,7 +489,7 @@ export function fakeArm(options: FakeArmOptions = {}): FakeArm {
         },
         {
           "www-authenticate":
-            `Bearer authorization_uri="https://login.microsoftonline.com/${tenantId}", error="invalid_token", error_description="The authentication failed because of missing 'Authorization' header."`,
+            `Bearer authorization_uri="${authorityHost}/${tenantId}", error="invalid_token", error_description="The authentication failed because of missing 'Authorization' header."`,
         },
       );
     }
@@ -595,10 +601,13 @@ export function fakeArm(options: FakeArmOptions = {}): FakeArm {
       }
       case "Vaults_CreateOrUpdate": {
         const { vault, created, operation: op } = state.putVault(sub, r.group!, r.name!, body);
+        // API 2018-02-14 and before answered a new vault `200` with its state in the body
+        // (`RegisteringDns` while it registers), as the .NET recordings show.
+        const legacy = v <= "2018-02-14";
         if (!op || op.status !== "InProgress") {
-          return reply(record, created ? 201 : 200, vaultBody(vault));
+          return reply(record, created && !legacy ? 201 : 200, vaultBody(vault));
         }
-        switch (fake.createStyle) {
+        switch (legacy ? "body" : fake.createStyle) {
           case "sync":
             state.settle();
             return reply(record, 200, vaultBody(vault));
@@ -733,7 +742,7 @@ export function fakeArm(options: FakeArmOptions = {}): FakeArm {
       if (status === "ready" && !request.headers.get("authorization")) {
         headers.set(
           "www-authenticate",
-          `Bearer authorization="https://login.microsoftonline.com/${tenantId}", resource="https://vault.azure.net"`,
+          `Bearer authorization="${authorityHost}/${tenantId}", resource="${vaultAudience}"`,
         );
         return Promise.resolve(
           new Response(

@@ -110,6 +110,8 @@ export interface ArmSnapshot {
 export interface ArmStateOptions {
   /** The clock, in ms. Default `Date.now`. */
   now?: () => number;
+  /** The DNS suffix of `vaultUri`s (another cloud's). Default `vault.azure.net`. */
+  vaultDnsSuffix?: string;
   /** Status checks a new vault's operation answers "running". Default 2. */
   registrationPolls?: number;
   /** Status checks a purge answers "running". Default 1. */
@@ -162,6 +164,7 @@ export class ArmState {
       groupDeletePolls: options.groupDeletePolls ?? 2,
       dnsLag: options.dnsLag ?? 0,
       principal: options.principal ?? "kvfetch-tests@contoso.com",
+      vaultDnsSuffix: options.vaultDnsSuffix ?? "vault.azure.net",
     };
   }
 
@@ -323,7 +326,7 @@ export class ArmState {
       enableSoftDelete: true,
       softDeleteRetentionInDays: properties.softDeleteRetentionInDays ?? 90,
       enableRbacAuthorization: properties.enableRbacAuthorization ?? false,
-      vaultUri: `https://${name}.vault.azure.net/`,
+      vaultUri: `https://${name}.${this.options.vaultDnsSuffix}/`,
       publicNetworkAccess: properties.publicNetworkAccess ?? "Enabled",
     };
     delete (stored as Record<string, unknown>).createMode;
@@ -443,13 +446,8 @@ export class ArmState {
   startPurge(sub: string, location: string, name: string): OperationState {
     const deleted = this.deletedVault(sub, location, name);
     if (deleted.vault.properties.enablePurgeProtection === true) {
-      throw new ArmFault(
-        409,
-        "VaultPurgeProtected",
-        `The vault '${name}' has purge protection enabled and cannot be purged before ${
-          armDate(deleted.scheduledPurgeDate)
-        }.`,
-      );
+      // Azure's words; the vault goes by itself at its scheduled purge date (see `expire`).
+      throw new ArmFault(409, "InvalidOperation", "Operation 'DeletedVaultPurge' is not allowed.");
     }
     if (deleted.purge) return this.operations.get(deleted.purge)!;
     const op = this.#operation(
@@ -600,6 +598,12 @@ export class ArmState {
     op.polls++;
     if (--op.pollsLeft <= 0) this.#finish(op);
     return op;
+  }
+
+  /** Purges the deleted vaults whose scheduled purge date the clock has passed. */
+  expire(): void {
+    const now = this.now();
+    for (const [key, d] of this.deleted) if (d.scheduledPurgeDate <= now) this.deleted.delete(key);
   }
 
   /** Finishes every running operation now. */

@@ -52,7 +52,10 @@ export interface KeysKit {
   now: () => number;
   softDelete: boolean;
   recoverableDays: number;
-  recoveryLevel: string;
+  /** Asked at each answer (purge protection may be switched on later). */
+  readonly recoveryLevel: string;
+  /** The error a purge gets now (purge protection), or `undefined`. */
+  purgeRefusal: () => Error | undefined;
   reply: (status: number, body: unknown) => KeyReply;
   error: (status: number, code: string, message: string, inner?: string) => Error;
   progress: (e: Pending, poll?: "deleting" | "recovering") => void;
@@ -140,6 +143,24 @@ const CURVES: Record<string, { bytes: number; web?: string }> = {
 };
 const NOBLE = { "P-256": p256, "P-384": p384, "P-521": p521, "P-256K": secp256k1 } as const;
 const BACKUP_PREFIX = "KvfetchFakeVaultKeyBackupV1.";
+
+// ---- durations -----------------------------------------------------------------------------
+
+/**
+ * Unix seconds `at` plus (`sign` -1: minus) an ISO 8601 duration of years, months, weeks and
+ * days (`P1Y`, `P18M`, `P30D`, `P2W`, and a time part `PT…H…M…S`), calendar-wise in UTC; or
+ * `undefined` when `duration` is not one.
+ */
+export function afterDuration(at: number, duration: string, sign: 1 | -1 = 1): number | undefined {
+  const m = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/
+    .exec(duration);
+  if (!m || duration === "P" || duration.endsWith("T")) return undefined;
+  const [, y, mo, w, d, h, mi, se] = m.map((x) => Number(x ?? 0));
+  const date = new Date(at * 1000);
+  date.setUTCFullYear(date.getUTCFullYear() + sign * y!, date.getUTCMonth() + sign * mo!);
+  date.setUTCDate(date.getUTCDate() + sign * (w! * 7 + d!));
+  return Math.floor(date.getTime() / 1000) + sign * (h! * 3600 + mi! * 60 + se!);
+}
 
 // ---- bytes -----------------------------------------------------------------------------------
 
@@ -363,6 +384,10 @@ async function cbcRaw(
 export function fakeKeys(kit: KitWithRecord): {
   route(method: string, s: string[]): KeyRoute | "miss" | undefined;
   operate(route: KeyRoute, request: KeyRequest): Promise<KeyReply>;
+  /** Purges the deleted keys whose scheduled purge date is at or before `seconds`. */
+  purgeDue(seconds: number): void;
+  /** Runs the rotation policies' `Rotate` actions that are due at `seconds`. */
+  rotateDue(seconds: number): Promise<void>;
   api: FakeKeys;
 } {
   const store = new Map<string, KeyState>();
@@ -656,14 +681,26 @@ export function fakeKeys(kit: KitWithRecord): {
     return kit.reply(200, bundle(e, v));
   }
 
+  /**
+   * Refuses an operation the key's attributes forbid, as Key Vault does: a disabled key refuses
+   * everything; outside its `nbf`…`exp` window a key still decrypts, unwraps and verifies (data
+   * made while it was valid) but refuses to encrypt, wrap, sign or be released.
+   */
   function usable(e: KeyState, v: KeyVersionState, op: string) {
-    if (!v.enabled) throw forbidden(`Operation ${op} is not allowed on a disabled key.`);
-    const now = kit.seconds();
-    if (v.nbf !== undefined && now < v.nbf) {
-      throw forbidden(`Operation ${op} is not allowed: the key is not yet valid.`);
+    const refuse = (message: string, inner: string) => kit.error(403, "Forbidden", message, inner);
+    if (!v.enabled) {
+      throw refuse(`Operation ${op} is not allowed on a disabled key.`, "KeyDisabled");
     }
-    if (v.exp !== undefined && now > v.exp) {
-      throw forbidden(`Operation ${op} is not allowed: the key has expired.`);
+    const now = kit.seconds();
+    const windowed = !["decrypt", "unwrapKey", "verify"].includes(op);
+    if (windowed && v.nbf !== undefined && now < v.nbf) {
+      throw refuse(
+        `Operation ${op} is not allowed on a key that is not yet valid.`,
+        "KeyNotYetValid",
+      );
+    }
+    if (windowed && v.exp !== undefined && now >= v.exp) {
+      throw refuse(`Operation ${op} is not allowed on an expired key.`, "KeyExpired");
     }
     if (op !== "release" && !v.keyOps.includes(op)) {
       throw forbidden(`Operation ${op} is not permitted on key ${e.name}.`);
@@ -1001,6 +1038,8 @@ export function fakeKeys(kit: KitWithRecord): {
         if (!e || e.status !== "deleted") {
           throw kit.error(404, "KeyNotFound", `Deleted Key not found: ${name}`);
         }
+        const refusal = kit.purgeRefusal();
+        if (refusal) throw refusal;
         store.delete(name.toLowerCase());
         return kit.reply(204, null);
       }
@@ -1043,25 +1082,7 @@ export function fakeKeys(kit: KitWithRecord): {
       }
       case "RotateKey": {
         const e = live(name);
-        const old = latest(e);
-        const base = old.kty.replace("-HSM", "");
-        const size = base === "RSA"
-          ? rsaParts(old).modBits
-          : base === "oct"
-          ? unb64u(old.private.k!).length * 8
-          : undefined;
-        const material = await generate(old.kty, size, old.public.crv);
-        const t = kit.seconds();
-        const v: KeyVersionState = {
-          ...old,
-          ...material,
-          version: kit.newVersionId(),
-          created: t,
-          updated: t,
-          keyOps: [...old.keyOps],
-        };
-        e.versions.push(v);
-        return kit.reply(200, bundle(e, v));
+        return kit.reply(200, bundle(e, await rotate(e)));
       }
       case "GetKeyRotationPolicy": {
         const e = live(name);
@@ -1085,7 +1106,17 @@ export function fakeKeys(kit: KitWithRecord): {
           throw bad("lifetimeActions must be an array.");
         }
         const expiry = (j.attributes as Record<string, unknown> | undefined)?.expiryTime;
-        if (expiry !== undefined && !/^P/.test(String(expiry))) throw bad("Invalid expiryTime.");
+        if (expiry !== undefined && afterDuration(0, String(expiry)) === undefined) {
+          throw bad("Invalid expiryTime: an ISO 8601 duration such as P90D is expected.");
+        }
+        for (const a of (actions ?? []) as { trigger?: Record<string, unknown> }[]) {
+          for (const t of ["timeAfterCreate", "timeBeforeExpiry"]) {
+            const d = a?.trigger?.[t];
+            if (d !== undefined && afterDuration(0, String(d)) === undefined) {
+              throw bad(`Invalid ${t}: an ISO 8601 duration such as P90D is expected.`);
+            }
+          }
+        }
         const t = kit.seconds();
         const created =
           (e.rotationPolicy?.attributes as Record<string, number> | undefined)?.created ?? t;
@@ -1175,7 +1206,77 @@ export function fakeKeys(kit: KitWithRecord): {
       return structuredClone(v);
     },
   };
-  return { route, operate, api };
+  /** A new version of `e`'s key (the same type, size and curve); `exp` from the policy. */
+  async function rotate(e: KeyState): Promise<KeyVersionState> {
+    const old = latest(e);
+    const base = old.kty.replace("-HSM", "");
+    const size = base === "RSA"
+      ? rsaParts(old).modBits
+      : base === "oct"
+      ? unb64u(old.private.k!).length * 8
+      : undefined;
+    const material = await generate(old.kty, size, old.public.crv);
+    const t = kit.seconds();
+    const v: KeyVersionState = {
+      ...old,
+      ...material,
+      version: kit.newVersionId(),
+      created: t,
+      updated: t,
+      keyOps: [...old.keyOps],
+    };
+    const expiry = (e.rotationPolicy?.attributes as Record<string, unknown> | undefined)
+      ?.expiryTime;
+    if (typeof expiry === "string") {
+      const exp = afterDuration(t, expiry);
+      if (exp !== undefined) v.exp = exp;
+    }
+    e.versions.push(v);
+    return v;
+  }
+
+  /**
+   * Runs the `Rotate` lifetime actions whose time has come (`timeAfterCreate` after the current
+   * version's creation, or `timeBeforeExpiry` before its `exp`): one new version per key per
+   * call. `Notify` actions are kept in the policy only (Event Grid is not emulated).
+   */
+  async function rotateDue(seconds: number): Promise<void> {
+    for (const e of store.values()) {
+      if (e.status !== "active" || !e.rotationPolicy) continue;
+      const actions = e.rotationPolicy.lifetimeActions;
+      if (!Array.isArray(actions)) continue;
+      const v = latest(e);
+      const due = actions.some(
+        (a: { trigger?: Record<string, unknown>; action?: { type?: unknown } }) => {
+          if (String(a?.action?.type).toLowerCase() !== "rotate") return false;
+          const after = a.trigger?.timeAfterCreate;
+          const before = a.trigger?.timeBeforeExpiry;
+          if (typeof after === "string") {
+            const at = afterDuration(v.created, after);
+            if (at !== undefined && seconds >= at) return true;
+          }
+          if (typeof before === "string" && v.exp !== undefined) {
+            const at = afterDuration(v.exp, before, -1);
+            if (at !== undefined && seconds >= at) return true;
+          }
+          return false;
+        },
+      );
+      if (due) await rotate(e);
+    }
+  }
+
+  function purgeDue(seconds: number): void {
+    for (const [key, e] of store) {
+      if (
+        e.status === "deleted" && e.scheduledPurgeDate !== undefined &&
+        e.scheduledPurgeDate <= seconds
+      ) {
+        store.delete(key);
+      }
+    }
+  }
+  return { route, operate, purgeDue, rotateDue, api };
 }
 
 /** The kit as the fake vault builds it (one per request: `reply` knows the request). */

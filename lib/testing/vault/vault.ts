@@ -146,8 +146,22 @@ export interface FakeVaultOptions {
    * `recoveryId`, and `recoveryLevel` is `"Purgeable"`.
    */
   softDelete?: boolean;
-  /** `recoverableDays` (and the purge date). Default 90. */
+  /**
+   * `recoverableDays` (and the purge date: a deleted item is purged by the vault once the clock
+   * passes it). 7 to 90; default 90. Below 90 the recovery level is `CustomizedRecoverable…`.
+   */
   recoverableDays?: number;
+  /**
+   * Purge protection: purging a deleted item answers `403 Forbidden` (the vault purges it itself
+   * at its scheduled purge date) and the recovery level is `Recoverable` (or
+   * `CustomizedRecoverable`). A function is asked at each request (a vault whose protection is
+   * switched on later through ARM). Default `false`.
+   */
+  purgeProtection?: boolean | (() => boolean);
+  /** The vault's name and location in the purge-protection message. Default from the URL. */
+  vaultLocation?: string;
+  /** A Managed HSM pool (oct keys, random bytes, attestation). Default: from the URL's host. */
+  managedHsm?: boolean;
   /** `x-ms-keyvault-region`. Default `"westus2"`. */
   region?: string;
   /** `x-ms-keyvault-service-version`. Default `"1.9.2024.1"`. */
@@ -309,7 +323,16 @@ export function fakeVault(options: FakeVaultOptions = {}): FakeVault {
   const requireAuth = options.requireAuth ?? true;
   const softDelete = options.softDelete ?? true;
   const recoverableDays = options.recoverableDays ?? 90;
-  const recoveryLevel = softDelete ? "Recoverable+Purgeable" : "Purgeable";
+  const protection = options.purgeProtection ?? false;
+  const purgeProtected = () =>
+    softDelete && (typeof protection === "function" ? protection() : protection);
+  /** `Purgeable`, `Recoverable+Purgeable`, `Recoverable`, `CustomizedRecoverable…`. */
+  const recoveryLevelNow = () =>
+    !softDelete
+      ? "Purgeable"
+      : `${recoverableDays < 90 ? "Customized" : ""}Recoverable${
+        purgeProtected() ? "" : "+Purgeable"
+      }`;
   const deletePolls = options.deleteDelayPolls ??
     (options.deleteDelayMs !== undefined ? Infinity : 2);
   const recoverPolls = options.recoverDelayPolls ??
@@ -428,12 +451,15 @@ export function fakeVault(options: FakeVaultOptions = {}): FakeVault {
 
   const keysHalf = fakeKeys({
     vaultUrl,
-    managedHsm: parsedVault.hostname.endsWith(".managedhsm.azure.net"),
+    managedHsm: options.managedHsm ?? parsedVault.hostname.endsWith(".managedhsm.azure.net"),
     seconds,
     now,
     softDelete,
     recoverableDays,
-    recoveryLevel,
+    get recoveryLevel() {
+      return recoveryLevelNow();
+    },
+    purgeRefusal: () => (purgeProtected() ? purgeForbidden() : undefined),
     reply: (status, body) => ({ status, body }),
     error: (status, code, message, inner) => new HttpError(status, code, message, inner),
     progress: (e, poll) => progress(e as Entry, poll),
@@ -453,9 +479,33 @@ export function fakeVault(options: FakeVaultOptions = {}): FakeVault {
     if (v.exp !== undefined) a.exp = v.exp;
     a.created = v.created;
     a.updated = v.updated;
-    a.recoveryLevel = recoveryLevel;
+    a.recoveryLevel = recoveryLevelNow();
     if (softDelete) a.recoverableDays = recoverableDays;
     return a;
+  }
+
+  /** Azure's answer to a purge in a vault with purge protection. */
+  function purgeForbidden(): HttpError {
+    const where = options.vaultLocation ??
+      `${parsedVault.hostname.split(".")[0]};location=${region}`;
+    return new HttpError(
+      403,
+      "Forbidden",
+      `Operation "purge" is not allowed because purge protection is enabled for this vault. Key Vault service will automatically purge it after the retention period has passed.\r\nVault: ${where}`,
+    );
+  }
+
+  /** Purges what was deleted and whose scheduled purge date the clock has passed. */
+  function purgeDue(): void {
+    const t = seconds();
+    for (const [key, e] of store) {
+      if (
+        e.status === "deleted" && e.scheduledPurgeDate !== undefined && e.scheduledPurgeDate <= t
+      ) {
+        store.delete(key);
+      }
+    }
+    keysHalf.purgeDue(t);
   }
 
   /** SecretBundle (value first, as the service orders it) or SecretItem (`item`). */
@@ -801,6 +851,7 @@ export function fakeVault(options: FakeVaultOptions = {}): FakeVault {
     progress(e);
     if (e.status === "deleting" || e.status === "recovering") throw conflictFor(e);
     if (e.status !== "deleted") throw deletedNotFound(name);
+    if (purgeProtected()) throw purgeForbidden();
     store.delete(name.toLowerCase());
     return reply(record, 204, null);
   }
@@ -989,7 +1040,7 @@ export function fakeVault(options: FakeVaultOptions = {}): FakeVault {
     }
   }
 
-  function answer(record: RecordedRequest, r: Route): Response | Promise<Response> {
+  async function answer(record: RecordedRequest, r: Route): Promise<Response> {
     const early = takeFault(record, true);
     if (early) return faultResponse(record, early);
 
@@ -1032,12 +1083,13 @@ export function fakeVault(options: FakeVaultOptions = {}): FakeVault {
     if (fault) return faultResponse(record, fault);
 
     for (const e of store.values()) progress(e);
+    purgeDue();
+    await keysHalf.rotateDue(seconds());
     if (r.keyRoute) {
       const pager = (kind: string, path: string, items: { key: string; json: unknown }[]) =>
         page(record, kind, path, items);
-      return keysHalf.operate(r.keyRoute, { body: record.body, page: pager }).then((out) =>
-        reply(record, out.status, out.body)
-      );
+      const out = await keysHalf.operate(r.keyRoute, { body: record.body, page: pager });
+      return reply(record, out.status, out.body);
     }
     return operate(record, r);
   }
@@ -1112,6 +1164,7 @@ export function fakeVault(options: FakeVaultOptions = {}): FakeVault {
       return requests.flatMap((r) => (r.apiVersion === null ? [] : [r.apiVersion]));
     },
     secret(name: string): SecretState | undefined {
+      purgeDue();
       const e = store.get(name.toLowerCase());
       if (e === undefined) return undefined;
       progress(e);
@@ -1123,6 +1176,7 @@ export function fakeVault(options: FakeVaultOptions = {}): FakeVault {
     },
     deletedNames(): string[] {
       for (const e of store.values()) progress(e);
+      purgeDue();
       return sortedNames("deleted");
     },
     seed(name: string, value: string, seed: SeedOptions = {}): string {
