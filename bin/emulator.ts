@@ -11,7 +11,7 @@
  *
  * Usage: kvfetch-emulator [--port N] [--host ADDR [--allow-remote]] [--state DIR]
  *   [--vault NAME]... [--seed FILE.json] [--fault SPEC]... [--access-control]
- *   [--env-file FILE] [--verbose]
+ *   [--env-out FILE] [--verbose]
  *
  * Runs on Deno (`deno run --allow-net --allow-read --allow-write --allow-env bin/emulator.ts`),
  * Node 20 and Bun.
@@ -47,7 +47,7 @@ Options:
   --access-control    enforce vault access policies (vaults made through ARM)
   --arm-retry-after S the Retry-After (seconds) of ARM's long-running operations (default 1:
                       some pollers treat 0 as absent and wait their own 30 s instead)
-  --env-file FILE     also write the environment block to FILE
+  --env-out FILE      also write the environment block to FILE
   --verbose           log every request (method, URL without query, status) to stderr
   --help              this text
 `;
@@ -141,7 +141,7 @@ async function main(): Promise<void> {
         fault: { type: "string", multiple: true, default: [] },
         "access-control": { type: "boolean", default: false },
         "arm-retry-after": { type: "string", default: "1" },
-        "env-file": { type: "string" },
+        "env-out": { type: "string" },
         verbose: { type: "boolean", default: false },
         help: { type: "boolean", default: false },
       },
@@ -246,7 +246,7 @@ async function main(): Promise<void> {
   const proxy = `http://${shown}:${served.port}`;
 
   const block = Object.entries(env()).map(([k, v]) => `${k}=${v}`).join("\n");
-  if (args["env-file"]) await writeFile(args["env-file"], `${block}\n`, { mode: 0o600 });
+  if (args["env-out"]) await writeFile(args["env-out"], `${block}\n`, { mode: 0o600 });
   const vaultUrl = vaults[0] ? emulator.vaultUrl(vaults[0]) : "https://myvault.vault.azure.net";
   process.stdout.write(
     [
@@ -262,7 +262,7 @@ async function main(): Promise<void> {
       `  curl      curl --proxy ${proxy} --cacert ${ca.certPath} ${vaultUrl}/secrets?api-version=7.6`,
       `  others    add ${ca.certPath} to the runtime's trust store (.NET, Java keytool, Go SSL_CERT_FILE)`,
       ``,
-      `# environment (KEY=value${args["env-file"] ? `; also in ${args["env-file"]}` : ""})`,
+      `# environment (KEY=value${args["env-out"] ? `; also in ${args["env-out"]}` : ""})`,
       block,
       ``,
       `kvfetch emulator ready on ${origin}`,

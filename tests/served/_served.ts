@@ -1,7 +1,7 @@
 /**
  * Starts the served emulator (`bin/emulator.ts`, or the npm package's bin) as a child process
  * on a free loopback port, waits (bounded) for its ready line and reads the environment block it
- * writes with `--env-file`. Deno only (the served tests and `scripts/test_examples.ts`).
+ * writes with `--env-out`. Deno only (the served tests and `scripts/test_examples.ts`).
  *
  * @module
  */
@@ -35,7 +35,7 @@ export function denoEmulatorCommand(): string[] {
   ];
 }
 
-/** Starts `command` plus `args` (and `--port 0 --env-file …`), resolves once it is ready. */
+/** Starts `command` plus `args` (and `--port 0 --env-out …`), resolves once it is ready. */
 export async function startServed(
   command: string[],
   args: string[] = [],
@@ -44,7 +44,7 @@ export async function startServed(
   const dir = await tempDir();
   const envFile = `${dir}/emulator.env`;
   const child = new Deno.Command(command[0]!, {
-    args: [...command.slice(1), "--port", "0", "--env-file", envFile, ...args],
+    args: [...command.slice(1), "--port", "0", "--env-out", envFile, ...args],
     cwd: ROOT,
     stdin: "null",
     stdout: "piped",
