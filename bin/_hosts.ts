@@ -1,7 +1,7 @@
 /**
  * The host names the served emulator answers (and tunnels to): the ones `createEmulator`'s
- * router serves over https. `tests/served/hosts_test.ts` checks that the emulator answers each of
- * them and nothing else.
+ * router serves over https. `tests/served/served_test.ts` checks that the emulator answers each
+ * of them, and refuses names outside the list.
  *
  * @module
  */

@@ -245,6 +245,31 @@ async function main(): Promise<void> {
   origin = `https://${shown}:${served.port}`;
   const proxy = `http://${shown}:${served.port}`;
 
+  // The handlers first: a script may stop the emulator as soon as it reads the ready line.
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    try {
+      if (!ephemeral) {
+        const text = JSON.stringify(emulator.snapshot());
+        await writeFile(`${statePath}.tmp`, text, { mode: 0o600 });
+        await rename(`${statePath}.tmp`, statePath);
+      }
+      await served.close();
+      if (ephemeral) await rm(dir, { recursive: true, force: true });
+      process.stdout.write(
+        `kvfetch emulator stopped (${signal})${ephemeral ? "" : `; state saved to ${statePath}`}\n`,
+      );
+      process.exit(0);
+    } catch (error) {
+      process.stderr.write(`kvfetch-emulator: shutdown: ${error}\n`);
+      process.exit(1);
+    }
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+
   const block = Object.entries(env()).map(([k, v]) => `${k}=${v}`).join("\n");
   if (args["env-out"]) await writeFile(args["env-out"], `${block}\n`, { mode: 0o600 });
   const vaultUrl = vaults[0] ? emulator.vaultUrl(vaults[0]) : "https://myvault.vault.azure.net";
@@ -269,30 +294,6 @@ async function main(): Promise<void> {
       ``,
     ].join("\n"),
   );
-
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    try {
-      if (!ephemeral) {
-        const text = JSON.stringify(emulator.snapshot());
-        await writeFile(`${statePath}.tmp`, text, { mode: 0o600 });
-        await rename(`${statePath}.tmp`, statePath);
-      }
-      await served.close();
-      if (ephemeral) await rm(dir, { recursive: true, force: true });
-      process.stdout.write(
-        `kvfetch emulator stopped (${signal})${ephemeral ? "" : `; state saved to ${statePath}`}\n`,
-      );
-      process.exit(0);
-    } catch (error) {
-      process.stderr.write(`kvfetch-emulator: shutdown: ${error}\n`);
-      process.exit(1);
-    }
-  };
-  process.on("SIGINT", () => void stop("SIGINT"));
-  process.on("SIGTERM", () => void stop("SIGTERM"));
 }
 
 await main();

@@ -258,3 +258,26 @@ test(named("served emulator: --state keeps the CA and the data across a restart"
     await removeDir(state);
   }
 });
+
+test(named("served emulator: the proxy's host list is what the emulator answers", why), {
+  skip: why ?? false,
+}, async () => {
+  // Imported at run time: bin/ is outside the suite the runtime matrix compiles.
+  const hosts = await import(new URL("../../bin/_hosts.ts", import.meta.url).href) as {
+    isServedHost(host: string): boolean;
+    SERVED_NAMES: readonly string[];
+  };
+  const { createEmulator } = await import("../../lib/testing/mod.ts");
+  const emulator = createEmulator({ vaults: ["myvault"] });
+  const names = hosts.SERVED_NAMES.map((n) => n.replace("*", "myvault"));
+  for (const name of names) {
+    assert.ok(hosts.isServedHost(name), name);
+    // Answered (any HTTP status), not refused as a network failure.
+    const response = await emulator.fetch(`https://${name}/`);
+    await response.body?.cancel();
+  }
+  for (const name of ["example.com", "vault.azure.net", "a.b.vault.azure.net", "169.254.169.254"]) {
+    assert.equal(hosts.isServedHost(name), false, name);
+    await assert.rejects(emulator.fetch(`https://${name}/`), TypeError, name);
+  }
+});
