@@ -4,7 +4,7 @@
  *
  * - the served emulator from the package's bin (`kvfetch-emulator` on Node 20), with the
  *   official JS SDKs on Node (`tests/served/js_sdk_check.mjs`), `examples/deno` (Deno) and
- *   `examples/bun` (Bun) configured only by its environment block;
+ *   `examples/bun` (Bun) configured only by its environment block; the same bin on Bun;
  * - `examples/node` (TypeScript compiled with tsc, run on Node 20; the embedded emulator),
  *   `examples/testing` (`node --test`), and `examples/cloudflare-worker` (its test bundled with
  *   esbuild and run by `workerd test`, Node.js compatibility off).
@@ -97,6 +97,30 @@ await script("test_examples", async () => {
   } finally {
     const code = await served.stop();
     record("the npm bin's emulator stops cleanly on SIGTERM", code === 0, served.output());
+  }
+  done();
+
+  done = step("the npm bin's served emulator on Bun, examples/deno through it");
+  const onBun = await startServed([bin("bun"), `${project}/node_modules/.bin/kvfetch-emulator`]);
+  try {
+    const r = await run(Deno.execPath(), [
+      "run",
+      "--allow-net",
+      "--allow-env",
+      "--allow-read",
+      `${ROOT}examples/deno/main.ts`,
+    ], { env: { ...onBun.env, NO_PROXY: "", no_proxy: "" }, timeoutMs: 60_000 });
+    record(
+      "examples/deno via the emulator served by Bun",
+      r.code === 0 && /deno example: ok/.test(r.stdout),
+      r.stdout + r.stderr,
+    );
+  } finally {
+    record(
+      "the emulator on Bun stops cleanly on SIGTERM",
+      await onBun.stop() === 0,
+      onBun.output(),
+    );
   }
   done();
 

@@ -277,4 +277,43 @@ if (why) {
       await assert.rejects(emulator.fetch(`https://${name}/`), TypeError, name);
     }
   });
+
+  test("served emulator: --fault flags reach the emulator", async () => {
+    const served = await startServed(denoEmulatorCommand(), [
+      "--fault",
+      "server-error=1:500@entra",
+    ]);
+    try {
+      const { HTTPS_PROXY: proxy, KVFETCH_EMULATOR_CA: ca } = served.env;
+      const token = () =>
+        runWith(
+          [
+            "curl",
+            "-sS",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "--noproxy",
+            "",
+            "--proxy",
+            proxy!,
+            "--cacert",
+            ca!,
+            `https://login.microsoftonline.com/${served.env.AZURE_TENANT_ID}/oauth2/v2.0/token`,
+            "-d",
+            `grant_type=client_credentials&client_id=${served.env.AZURE_CLIENT_ID}&client_secret=${served.env.AZURE_CLIENT_SECRET}&scope=https://vault.azure.net/.default`,
+          ],
+          {},
+          30_000,
+        );
+      assert.equal((await token()).output, "500");
+      assert.equal((await token()).output, "200");
+      const bad = await runWith([...denoEmulatorCommand(), "--fault", "meltdown"], {}, 30_000);
+      assert.equal(bad.code, 2);
+      assert.match(bad.output, /unknown kind meltdown/);
+    } finally {
+      await served.stop();
+    }
+  });
 }
