@@ -51,6 +51,11 @@ const pythonWhy = why ??
   (python?.code === 0
     ? undefined
     : "the official Python SDKs are not installed (apt-get install python3-azure)");
+const curl = why ? undefined : await runWith(["curl", "--version"], {}, 10_000).catch(() => ({
+  code: 1,
+  output: "",
+}));
+const curlWhy = curl?.code === 0 ? undefined : "needs curl";
 const nodeModules = `${ROOT}.ci/out/deps/node_modules`;
 const nodeWhy = why ??
   (exists(`${nodeModules}/@azure/keyvault-secrets`)
@@ -151,7 +156,9 @@ if (why) {
     }
   });
 
-  test("served emulator: the proxy refuses other hosts; TLS straight to the port", async () => {
+  test(named("served emulator: the proxy refuses other hosts; TLS straight to the port", curlWhy), {
+    skip: curlWhy ?? false,
+  }, async () => {
     const served = await startServed(denoEmulatorCommand());
     try {
       const { HTTPS_PROXY: proxy, KVFETCH_EMULATOR_CA: ca } = served.env;
@@ -181,7 +188,9 @@ if (why) {
     },
   );
 
-  test("served emulator: --state keeps the CA and the data across a restart", async () => {
+  test(named("served emulator: --state keeps the CA and the data across a restart", curlWhy), {
+    skip: curlWhy ?? false,
+  }, async () => {
     const state = await tempDir();
     try {
       const seed = `${state}/seed.json`;
@@ -278,7 +287,9 @@ if (why) {
     }
   });
 
-  test("served emulator: --fault flags reach the emulator", async () => {
+  test(named("served emulator: --fault flags reach the emulator", curlWhy), {
+    skip: curlWhy ?? false,
+  }, async () => {
     const served = await startServed(denoEmulatorCommand(), [
       "--fault",
       "server-error=1:500@entra",
