@@ -359,8 +359,15 @@ export function compileSuite(options: CompileOptions): CompiledSuite {
     }));
   }
   const emitted: string[] = [];
+  const fromSource: string[] = [];
   const result = program.emit(undefined, (fileName: string, text: string) => {
-    if (options.packageDir && !fileName.startsWith(`${outDir}/tests/`)) return;
+    if (options.packageDir && !fileName.startsWith(`${outDir}/tests/`)) {
+      // A lib/ module the package does not ship (reachable from no export, imported by tests
+      // only, e.g. lib/testing/_x509.ts) comes from the source; everything else from the package.
+      const rel = fileName.slice(outDir.length + 1);
+      if (!rel.startsWith("lib/") || exists(`${options.packageDir}/${rel}`)) return;
+      fromSource.push(rel);
+    }
     Deno.mkdirSync(fileName.slice(0, fileName.lastIndexOf("/")), { recursive: true });
     Deno.writeTextFileSync(fileName, text);
     emitted.push(fileName.slice(outDir.length + 1));
@@ -375,7 +382,10 @@ export function compileSuite(options: CompileOptions): CompiledSuite {
     }`);
   }
   let library = "source (mod.ts, lib/**, compiled here)";
-  if (options.packageDir) library = copyPackage(options.packageDir, outDir);
+  if (options.packageDir) {
+    library = copyPackage(options.packageDir, outDir);
+    if (fromSource.length) library += `; test-only from source: ${fromSource.join(", ")}`;
+  }
   const missing = unresolvedImports(outDir, emitted.filter((f) => f.startsWith("tests/")));
   if (missing.length) {
     throw new Error(

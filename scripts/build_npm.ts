@@ -19,6 +19,10 @@
  * 5. Writes `npm/package.json` from `deno.json`, copies README.md and LICENSE, and checks the
  *    output: no `node:` specifier, no triple-slash reference (so no Deno or Node types), every
  *    relative specifier ends in `.js` and names an emitted file.
+ * 6. Bundles the served emulator's command (`bin/emulator.ts`, Node APIs, outside the library's
+ *    graph) into `npm/bin/kvfetch-emulator.js` (platform node), importing the emulator from
+ *    `../dist/lib/testing/mod.js`, and names it in `package.json#bin` (`npx kvfetch-emulator`).
+ *    It is the one file of the package that uses `node:` modules.
  *
  * The output is deterministic: the same sources give byte-identical files.
  *
@@ -87,6 +91,7 @@ export function packageJson(
   config: DenoConfig,
   dependencies: Record<string, string>,
   files: string[],
+  bin: Record<string, string> = {},
 ): Record<string, unknown> {
   const exports: Record<string, Record<string, string>> = {};
   for (const [subpath, module] of Object.entries(config.exports)) {
@@ -124,6 +129,7 @@ export function packageJson(
     engines: { node: ">=20" },
     exports,
     ...(root ? { main: root.import, types: root.types } : {}),
+    ...(Object.keys(bin).length ? { bin } : {}),
     files,
     dependencies: Object.fromEntries(
       Object.entries(dependencies).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0),
@@ -479,8 +485,10 @@ async function compileAndWrite(
     [...npm.keys()].sort().map((name) => [name, npm.get(name)!.range]),
   );
   for (const [name, text] of await bundle(config, output)) output.set(name, text);
+  output.set(BIN_FILE, await bundleBin());
   // The tarball: the bundles and the declarations (the per-module .js are for the matrix only).
   const files = [
+    "bin/",
     "dist/",
     ...new Set(
       [...output.keys()].filter((f) => f.endsWith(".d.ts")).map(
@@ -488,7 +496,7 @@ async function compileAndWrite(
       ),
     ),
   ].sort();
-  const pkg = packageJson(config, dependencies, files);
+  const pkg = packageJson(config, dependencies, files, { "kvfetch-emulator": `./${BIN_FILE}` });
   output.set("package.json", `${JSON.stringify(pkg, null, 2)}\n`);
 
   await Deno.remove(outDir, { recursive: true }).catch((e) => {
@@ -563,6 +571,41 @@ async function bundle(
     return new Map(
       result.outputFiles.map((f) => [f.path.slice(root.length + 1), f.text] as [string, string]),
     );
+  } finally {
+    await esbuild.stop();
+  }
+}
+
+/** The served emulator's command in the package. */
+export const BIN_FILE = "bin/kvfetch-emulator.js";
+
+/**
+ * `bin/emulator.ts` as one Node ES module: its own helpers inlined, `kvfetch/testing` taken from
+ * the package's bundle (one copy of the emulator), `node:` modules left as imports.
+ */
+async function bundleBin(): Promise<string> {
+  try {
+    const result = await esbuild.build({
+      entryPoints: [`${ROOT}/bin/emulator.ts`],
+      bundle: true,
+      format: "esm",
+      platform: "node",
+      target: "node20",
+      write: false,
+      legalComments: "none",
+      logLevel: "silent",
+      plugins: [{
+        name: "kvfetch-testing",
+        setup(build) {
+          build.onResolve({ filter: /^kvfetch\/testing$/ }, () => ({
+            path: "../dist/lib/testing/mod.js",
+            external: true,
+          }));
+        },
+      }],
+    });
+    const text = result.outputFiles[0]!.text;
+    return text.startsWith("#!") ? text : `#!/usr/bin/env node\n${text}`;
   } finally {
     await esbuild.stop();
   }

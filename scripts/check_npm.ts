@@ -164,7 +164,10 @@ async function checkManifest(): Promise<string> {
   const files = await walk(NPM_DIR);
   const texts = new Map<string, string>();
   for (const f of files) {
-    if (/\.(js|d\.ts)$/.test(f)) texts.set(f, await Deno.readTextFile(`${NPM_DIR}/${f}`));
+    // bin/ is the served emulator's command for Node: the one place node: modules belong.
+    if (/\.(js|d\.ts)$/.test(f) && !f.startsWith("bin/")) {
+      texts.set(f, await Deno.readTextFile(`${NPM_DIR}/${f}`));
+    }
   }
   problems.push(...scanOutput(texts));
   if (problems.length) fail(problems.join("\n"));
@@ -225,7 +228,7 @@ async function checkPackage(): Promise<StepResult[]> {
       const packed = info.files.map((f) => f.path).sort();
       // The per-module .js beside dist/ serve the runtime matrix only; the tarball ships dist/.
       const local = (await walk(NPM_DIR)).filter((f) =>
-        f.startsWith("dist/") || !f.endsWith(".js")
+        f.startsWith("dist/") || f.startsWith("bin/") || !f.endsWith(".js")
       );
       const missing = local.filter((f) => !packed.includes(f));
       const extra = packed.filter((f) => !local.includes(f));
