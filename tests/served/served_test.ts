@@ -58,7 +58,9 @@ const curl = why ? undefined : await runWith(["curl", "--version"], {}, 10_000).
 const curlWhy = curl?.code === 0 ? undefined : "needs curl";
 const nodeModules = `${ROOT}.ci/out/deps/node_modules`;
 const nodeWhy = why ??
-  (exists(`${nodeModules}/@azure/keyvault-secrets`)
+  (["identity", "keyvault-secrets", "keyvault-keys", "arm-keyvault"].every((name) =>
+      exists(`${nodeModules}/@azure/${name}`)
+    )
     ? undefined
     : "the runtime matrix's npm dependencies are not installed (.ci/out/deps): scripts/test_examples.ts runs this on Node");
 
