@@ -59,6 +59,11 @@ export interface EmulatorOptions {
   deletePolls?: number;
   /** ...for recoveries. Default 0. */
   recoverPolls?: number;
+  /**
+   * Reads of a self-signed certificate's pending operation answered `inProgress` before it
+   * completes. Default 1.
+   */
+  certificatePolls?: number;
   /** ARM polls a new vault answers `RegisteringDns`. Default 2. */
   registrationPolls?: number;
   /**
@@ -108,6 +113,8 @@ export interface EmulatorSnapshot {
   deletePolls: number;
   /** See {@link EmulatorOptions.recoverPolls}. */
   recoverPolls: number;
+  /** See {@link EmulatorOptions.certificatePolls}. */
+  certificatePolls?: number;
   /** See {@link EmulatorOptions.registrationPolls}. */
   registrationPolls: number;
   /** See {@link EmulatorOptions.armRetryAfter}. */
@@ -356,6 +363,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const lifetime = from?.tokenLifetime ?? options.tokenLifetime ?? 3599;
   const deletePolls = from?.deletePolls ?? options.deletePolls ?? 0;
   const recoverPolls = from?.recoverPolls ?? options.recoverPolls ?? 0;
+  const certificatePolls = from?.certificatePolls ?? options.certificatePolls ?? 1;
   const registrationPolls = from?.registrationPolls ?? options.registrationPolls ?? 2;
   const armRetryAfter = from?.armRetryAfter ?? options.armRetryAfter ?? 0;
   const accessControl = from?.accessControl ?? options.accessControl ?? false;
@@ -415,6 +423,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       acceptToken: () => true,
       deleteDelayPolls: deletePolls,
       recoverDelayPolls: recoverPolls,
+      certificatePolls,
       recoverableDays: typeof days === "number" ? days : 90,
     });
   }
@@ -475,6 +484,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       tokenLifetime: lifetime,
       deletePolls,
       recoverPolls,
+      certificatePolls,
       registrationPolls,
       armRetryAfter,
       accessControl,

@@ -22,6 +22,13 @@ import {
   type KeyState,
 } from "./keys.ts";
 
+import {
+  type CertificateOperationId,
+  type CertificateRoute,
+  type CertificatesContents,
+  fakeCertificates,
+} from "./certificates.ts";
+
 export type { FakeKeys, KeyState, KeyVersionState, SeedKeyOptions } from "./keys.ts";
 
 /** The default public vault URL. */
@@ -47,6 +54,7 @@ export type Operation =
   | "BackupSecret"
   | "RestoreSecret"
   | KeyOperationId
+  | CertificateOperationId
   | "Unknown";
 
 /** One request as the fake saw it. */
@@ -156,6 +164,11 @@ export interface FakeVaultOptions {
   uuid?: () => string;
   /** Where version ids (32 hex digits) come from. Default random. */
   versionId?: () => string;
+  /**
+   * Reads of a `Self`-issued certificate's pending operation answered `inProgress` before it
+   * completes. Default 1.
+   */
+  certificatePolls?: number;
 }
 
 /** What a secret looks like inside the fake. */
@@ -197,6 +210,8 @@ export interface SeedOptions {
   /** A certificate-backed secret: `managed: true` and a `kid`. */
   managed?: boolean;
   kid?: string;
+  /** The version id (a certificate's secret has the certificate's). Default a new one. */
+  version?: string;
 }
 
 /** The fake: its handler, what it saw, its state and its knobs. */
@@ -246,6 +261,8 @@ export interface FakeVault {
 export interface VaultContents {
   secrets: (SecretState & { since: number })[];
   keys: KeyState[];
+  /** Certificates, their pending operations, contacts and issuers (./certificates.ts). */
+  certificates?: CertificatesContents;
 }
 
 const NAME = /^[0-9a-zA-Z-]{1,127}$/;
@@ -271,6 +288,8 @@ interface Route {
   operation: Operation;
   /** A keys operation, answered by the keys half. */
   keyRoute?: KeyRoute;
+  /** A certificates operation, answered by the certificates half. */
+  certRoute?: CertificateRoute;
   name?: string;
   version?: string;
   /** For "Unknown": 404 (no such path) or 405 (path known, method not). */
@@ -438,6 +457,37 @@ export function fakeVault(options: FakeVaultOptions = {}): FakeVault {
     error: (status, code, message, inner) => new HttpError(status, code, message, inner),
     progress: (e, poll) => progress(e as Entry, poll),
     newVersionId: () => newVersionId(),
+  });
+
+  // A certificate version's backing key and secret share its version id.
+  let self: FakeVault | undefined;
+  const certsHalf = fakeCertificates({
+    vaultUrl,
+    seconds,
+    now,
+    softDelete,
+    recoverableDays,
+    recoveryLevel,
+    pendingPolls: options.certificatePolls ?? 1,
+    error: (status, code, message, inner) => new HttpError(status, code, message, inner),
+    progress: (e, poll) => progress(e as Entry, poll),
+    newVersionId: () => newVersionId(),
+    requestId: () => uuid(),
+    backing: async (name, version, m) => {
+      const { key_ops: _, ext: __, alg: ___, ...jwk } = m.jwk;
+      await keysHalf.api.seedKey(name, m.kty, {
+        jwk: jwk as Record<string, string>,
+        version,
+        exp: m.exp,
+      });
+      self!.seed(name, m.secret, {
+        contentType: m.contentType,
+        managed: true,
+        kid: `${vaultUrl}/keys/${name}/${version}`,
+        version,
+        exp: m.exp,
+      });
+    },
   });
 
   // ---- ids and bodies --------------------------------------------------------------------
@@ -920,6 +970,9 @@ export function fakeVault(options: FakeVaultOptions = {}): FakeVault {
     const keyRoute = keysHalf.route(m, s);
     if (keyRoute === "miss") return miss(true);
     if (keyRoute) return { operation: keyRoute.operation, keyRoute };
+    const certRoute = certsHalf.route(m, s);
+    if (certRoute === "miss") return miss(true);
+    if (certRoute) return { operation: certRoute.operation, certRoute };
     if (s[0] === "deletedsecrets") {
       if (s.length === 1 || (s.length === 2 && s[1] === "")) {
         return one("GetDeletedSecrets", m === "GET");
@@ -1039,6 +1092,12 @@ export function fakeVault(options: FakeVaultOptions = {}): FakeVault {
         reply(record, out.status, out.body)
       );
     }
+    if (r.certRoute) {
+      const pager = (kind: string, path: string, items: { key: string; json: unknown }[]) =>
+        page(record, kind, path, items);
+      return certsHalf.operate(r.certRoute, { body: record.body, query: record.query, page: pager })
+        .then((out) => reply(record, out.status, out.body));
+    }
     return operate(record, r);
   }
 
@@ -1104,7 +1163,7 @@ export function fakeVault(options: FakeVaultOptions = {}): FakeVault {
     faults.push({ ...fault, remaining: fault.count ?? 1 });
   }
 
-  return {
+  return self = {
     handler,
     vaultUrl,
     requests,
@@ -1139,7 +1198,7 @@ export function fakeVault(options: FakeVaultOptions = {}): FakeVault {
       if (seed.managed) e.managed = true;
       const t = seed.created ?? seconds();
       const v: SecretVersionState = {
-        version: newVersionId(),
+        version: seed.version ?? newVersionId(),
         value,
         enabled: seed.enabled ?? true,
         created: t,
@@ -1190,12 +1249,14 @@ export function fakeVault(options: FakeVaultOptions = {}): FakeVault {
       return {
         secrets: [...store.values()].map((e) => structuredClone(e)),
         keys: keysHalf.api.exportState(),
+        certificates: certsHalf.exportState(),
       };
     },
     importState(contents: VaultContents): void {
       store.clear();
       for (const e of contents.secrets) store.set(e.name.toLowerCase(), structuredClone(e));
       keysHalf.api.importState(contents.keys);
+      certsHalf.importState(contents.certificates);
     },
   };
 }
