@@ -217,6 +217,8 @@ export function fakeCertificates(kit: CertificatesKit): {
     const e = store.get(name.toLowerCase());
     if (e) kit.progress(e, poll ? "deleting" : undefined);
     if (!e || e.status !== "deleted") {
+      // GET /deletedcertificates/{name} says so; recover and purge answer as for a live name.
+      if (!poll) throw notFound(name);
       throw kit.error(404, "CertificateNotFound", `Deleted Certificate not found: ${name}`);
     }
     return e;
@@ -444,8 +446,9 @@ export function fakeCertificates(kit: CertificatesKit): {
       cer: v.chain[0],
       attributes: attributes(v),
     };
-    if (v.tags) out.tags = { ...v.tags };
     if (policy) out.policy = e.policy;
+    if (e.operation) out.pending = { id: `${base}/${e.name}/pending` };
+    if (v.tags) out.tags = { ...v.tags };
     return out;
   }
   async function item(e: CertificateState, v: CertificateVersionState | undefined, id = false) {
