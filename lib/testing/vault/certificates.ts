@@ -143,6 +143,16 @@ export interface CertificatesKit {
   ) => Promise<void>;
 }
 
+/** What tests can do with the certificates directly (`FakeVault.certificates`). */
+export interface FakeCertificatesControl {
+  /** Reads of a `Self` operation answered `inProgress` before it completes (settable). */
+  pendingPolls: number;
+  /** The next read of `name`'s pending operation ends it `failed` with this error. */
+  failOperation(name: string, error?: { code: string; message: string }): void;
+  /** A copy of a certificate's state (any status), or `undefined`. */
+  certificate(name: string): CertificateState | undefined;
+}
+
 /** What one request lends the certificates half. */
 export interface CertificateRequest {
   body: string;
@@ -177,7 +187,10 @@ export function fakeCertificates(kit: CertificatesKit): {
   }>;
   exportState(): CertificatesContents;
   importState(contents: CertificatesContents | undefined): void;
+  api: FakeCertificatesControl;
 } {
+  let pendingPolls = kit.pendingPolls;
+  const failing = new Map<string, { code: string; message: string }>();
   const store = new Map<string, CertificateState>();
   let contacts: Json[] | undefined;
   const issuers = new Map<string, Json>();
@@ -396,10 +409,15 @@ export function fakeCertificates(kit: CertificatesKit): {
       );
     }
     if (op.status !== "inProgress") return op;
+    const failure = failing.get(e.name.toLowerCase());
     if (op.cancellationRequested) {
       op.status = "cancelled";
+    } else if (failure) {
+      failing.delete(e.name.toLowerCase());
+      op.status = "failed";
+      op.error = failure;
     } else if (/^self$/i.test(op.issuer)) {
-      if (op.polls++ >= kit.pendingPolls) {
+      if (op.polls++ >= pendingPolls) {
         await issueSelfSigned(e, op);
         op.status = "completed";
       }
@@ -781,7 +799,10 @@ export function fakeCertificates(kit: CertificatesKit): {
         const all = [...store.values()].filter((e) =>
           e.status === "active" && (e.versions.length > 0 || (pending && e.operation))
         );
-        return ok(await listing("certificates", "/certificates", all));
+        const out = await listing("certificates", "/certificates", all) as Json;
+        // The next pages list the pending ones too.
+        if (pending && typeof out.nextLink === "string") out.nextLink += "&includePending=true";
+        return ok(out);
       }
       case "GetCertificateVersions": {
         const e = withVersions(name);
@@ -947,7 +968,27 @@ export function fakeCertificates(kit: CertificatesKit): {
     }
   }
 
+  const api: FakeCertificatesControl = {
+    get pendingPolls() {
+      return pendingPolls;
+    },
+    set pendingPolls(value: number) {
+      pendingPolls = value;
+    },
+    failOperation(
+      name,
+      error = { code: "CertificateIssuerError", message: "The issuer refused the request." },
+    ) {
+      failing.set(name.toLowerCase(), { ...error });
+    },
+    certificate(name) {
+      const e = store.get(name.toLowerCase());
+      return e && structuredClone(e);
+    },
+  };
+
   return {
+    api,
     route,
     operate,
     exportState() {

@@ -27,8 +27,10 @@ import {
   type CertificateRoute,
   type CertificatesContents,
   fakeCertificates,
+  type FakeCertificatesControl,
 } from "./certificates.ts";
 
+export type { CertificateState, FakeCertificatesControl } from "./certificates.ts";
 export type { FakeKeys, KeyState, KeyVersionState, SeedKeyOptions } from "./keys.ts";
 
 /** The default public vault URL. */
@@ -251,6 +253,8 @@ export interface FakeVault {
   pendingFaults(): number;
   /** The keys half: real key pairs (./keys.ts). */
   readonly keys: FakeKeys;
+  /** The certificates half: real X.509 (./certificates.ts). */
+  readonly certificates: FakeCertificatesControl;
   /** Everything stored (secrets with their versions and pending states, keys), as plain JSON. */
   exportState(): VaultContents;
   /** Replaces everything stored with `contents` (from {@link FakeVault.exportState}). */
@@ -1245,6 +1249,7 @@ export function fakeVault(options: FakeVaultOptions = {}): FakeVault {
       return faults.reduce((sum, f) => sum + f.remaining, 0);
     },
     keys: keysHalf.api,
+    certificates: certsHalf.api,
     exportState(): VaultContents {
       return {
         secrets: [...store.values()].map((e) => structuredClone(e)),
