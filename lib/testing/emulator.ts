@@ -62,6 +62,14 @@ export interface EmulatorOptions {
   /**
    * Reads of a self-signed certificate's pending operation answered `inProgress` before it
    * completes. Default 1.
+   *
+   * @example Certificates that take three polls to issue
+   * ```ts
+   * import { createEmulator } from "./mod.ts";
+   *
+   * const emulator = createEmulator({ vaults: ["myvault"], certificatePolls: 3 });
+   * console.log(emulator.vaultUrl("myvault"));
+   * ```
    */
   certificatePolls?: number;
   /** ARM polls a new vault answers `RegisteringDns`. Default 2. */
@@ -342,6 +350,26 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * const client = new SecretClient(emulator.vaultUrl("myvault"), credential, { fetch: emulator.fetch });
  * await client.setSecret("greeting", "hello");
  * console.log((await client.getSecret("greeting")).value); // hello
+ * ```
+ *
+ * @example A real self-signed certificate, its private key as a CryptoKey
+ * ```ts
+ * import { createEmulator } from "./mod.ts";
+ * import { CertificateClient } from "kvfetch/certificates";
+ *
+ * const emulator = createEmulator({ vaults: ["myvault"] });
+ * const client = new CertificateClient(emulator.vaultUrl("myvault"), emulator.credential(), {
+ *   fetch: emulator.fetch,
+ * });
+ * const certificate = await client.createCertificate("api-tls", {
+ *   issuerName: "Self",
+ *   subject: "CN=api.example.com",
+ *   subjectAlternativeNames: { dnsNames: ["api.example.com"] },
+ *   keyType: "EC",
+ *   contentType: "application/x-pem-file",
+ * }, { pollIntervalMs: 0 });
+ * const { privateKey, x5t } = await client.downloadCertificate("api-tls");
+ * console.log(certificate.properties.expiresOn, x5t, privateKey?.type); // … "private"
  * ```
  */
 export function createEmulator(options: EmulatorOptions = {}): Emulator {

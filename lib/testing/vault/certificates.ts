@@ -178,7 +178,27 @@ const unb64 = (text: string): Uint8Array<ArrayBuffer> =>
 const equal = (a: Uint8Array, b: Uint8Array) =>
   a.length === b.length && a.every((x, i) => x === b[i]);
 
-/** The certificates half: routes, operations, and the state as JSON. */
+/**
+ * The certificates half: routes, operations, and the state as JSON. The vault builds it with
+ * its own helpers; reach it through `createEmulator` (or `fakeVault`).
+ *
+ * @example Through the emulator, a self-signed certificate and its backing key
+ * ```ts
+ * import { createEmulator } from "../mod.ts";
+ *
+ * const emulator = createEmulator({ vaults: ["myvault"] });
+ * const token = await emulator.credential().getToken("https://vault.azure.net/.default");
+ * const response = await emulator.fetch(
+ *   `${emulator.vaultUrl("myvault")}/certificates/tls/create?api-version=7.6`,
+ *   {
+ *     method: "POST",
+ *     headers: { authorization: `Bearer ${token?.token}`, "content-type": "application/json" },
+ *     body: JSON.stringify({ policy: { x509_props: { subject: "CN=tls" } } }),
+ *   },
+ * );
+ * console.log(response.status); // 202, a pending operation with a CSR
+ * ```
+ */
 export function fakeCertificates(kit: CertificatesKit): {
   route(method: string, s: string[]): CertificateRoute | "miss" | undefined;
   operate(route: CertificateRoute, request: CertificateRequest): Promise<{
