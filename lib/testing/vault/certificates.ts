@@ -96,6 +96,8 @@ export interface CertificateOperationState {
   pkcs8: string;
   key: X509KeySpec;
   status: "inProgress" | "completed" | "failed" | "cancelled";
+  /** The version the certificate gets when the operation completes. */
+  version: string;
   cancellationRequested: boolean;
   polls: number;
   error?: { code: string; message: string };
@@ -363,14 +365,14 @@ export function fakeCertificates(kit: CertificatesKit): {
     chain: Uint8Array<ArrayBuffer>[],
     pkcs8: Uint8Array<ArrayBuffer>,
     spec: X509KeySpec,
-    from: { tags?: Record<string, string>; enabled?: boolean },
+    from: { tags?: Record<string, string>; enabled?: boolean; version?: string },
   ): Promise<CertificateVersionState> {
     const now = kit.seconds();
     const leaf = parseCertificate(chain[0]!);
     const keyProps = e.policy.key_props as Json;
     const contentType = String((e.policy.secret_props as Json).contentType);
     const v: CertificateVersionState = {
-      version: kit.newVersionId(),
+      version: from.version ?? kit.newVersionId(),
       chain: chain.map(b64),
       pkcs8: b64(pkcs8),
       contentType,
@@ -412,7 +414,9 @@ export function fakeCertificates(kit: CertificatesKit): {
       notAfter,
       extensions: extensionsOf(e.policy),
     });
-    const from: { tags?: Record<string, string>; enabled?: boolean } = {};
+    const from: { tags?: Record<string, string>; enabled?: boolean; version?: string } = {
+      version: op.version,
+    };
     if (op.tags) from.tags = op.tags;
     if (op.enabled !== undefined) from.enabled = op.enabled;
     await addVersion(e, [der], pkcs8, op.key, from);
@@ -489,6 +493,23 @@ export function fakeCertificates(kit: CertificatesKit): {
     if (v.tags) out.tags = { ...v.tags };
     return out;
   }
+  function pendingBundle(e: CertificateState, op: CertificateOperationState): Json {
+    const at = (e.policy.attributes ?? {}) as Json;
+    const attributes: Json = { enabled: false, created: at.created, updated: at.updated };
+    if (kit.softDelete) attributes.recoverableDays = kit.recoverableDays;
+    attributes.recoveryLevel = kit.recoveryLevel;
+    const out: Json = {
+      id: `${base}/${e.name}/${op.version}`,
+      kid: `${kit.vaultUrl}/keys/${e.name}/${op.version}`,
+      sid: `${kit.vaultUrl}/secrets/${e.name}/${op.version}`,
+      attributes,
+      policy: e.policy,
+      pending: { id: `${base}/${e.name}/pending` },
+    };
+    if (op.tags) out.tags = { ...op.tags };
+    return out;
+  }
+
   async function item(e: CertificateState, v: CertificateVersionState | undefined, id = false) {
     const out: Json = {
       ...deletion(e),
@@ -563,6 +584,7 @@ export function fakeCertificates(kit: CertificatesKit): {
       pkcs8: b64(pkcs8),
       key: spec,
       status: "inProgress",
+      version: kit.newVersionId(),
       cancellationRequested: false,
       polls: 0,
       requestId: kit.requestId().replace(/-/g, ""),
@@ -598,7 +620,9 @@ export function fakeCertificates(kit: CertificatesKit): {
       throw bad("Public key from x509 certificate and key of this instance doesn't match");
     }
     const attrs = body.attributes as Json | undefined;
-    const from: { tags?: Record<string, string>; enabled?: boolean } = {};
+    const from: { tags?: Record<string, string>; enabled?: boolean; version?: string } = {
+      version: op.version,
+    };
     const tags = (body.tags as Record<string, string> | undefined) ?? op.tags;
     if (tags) from.tags = tags;
     const enabled = (attrs?.enabled as boolean | undefined) ?? op.enabled;
@@ -798,7 +822,14 @@ export function fakeCertificates(kit: CertificatesKit): {
         return ok(await bundle(e, e.versions.at(-1)!));
       }
       case "GetCertificate": {
-        const e = withVersions(name, true);
+        const e = live(name, true);
+        const op = e.operation;
+        // A certificate still being made reads as its pending version: no `cer` yet.
+        if (
+          op && op.status !== "completed" &&
+          (rt.version ? rt.version === op.version : !e.versions.length)
+        ) return ok(pendingBundle(e, op));
+        if (!e.versions.length) throw notFound(name);
         return ok(await bundle(e, versionOf(e, rt.version)));
       }
       case "UpdateCertificate": {
