@@ -246,14 +246,56 @@ function jsonError(
   });
 }
 
+/** The access-policy permission of a certificates request (`certificates get`, `managecontacts`…). */
+function certificatePermission(
+  m: string,
+  s: string[],
+): { kind: "certificates"; permission: string } {
+  const kind = "certificates" as const;
+  const at = (permission: string) => ({ kind, permission });
+  if (s[0] === "deletedcertificates") {
+    if (s.length === 1) return at("list");
+    if (s[2] === "recover") return at("recover");
+    return at(m === "DELETE" ? "purge" : "get");
+  }
+  if (s.length === 1) return at("list");
+  if (s[1] === "contacts") return at("managecontacts");
+  if (s[1] === "issuers") {
+    if (s.length === 2) return at("listissuers");
+    const byMethod: Record<string, string> = {
+      GET: "getissuers",
+      PUT: "setissuers",
+      PATCH: "setissuers",
+      DELETE: "deleteissuers",
+    };
+    return at(byMethod[m] ?? "getissuers");
+  }
+  if (s[1] === "restore") return at("restore");
+  const ops: Record<string, string> = {
+    create: "create",
+    import: "import",
+    versions: "list",
+    backup: "backup",
+    merge: "create",
+  };
+  const op = s[s.length - 1]!;
+  if (s.length >= 3 && ops[op] !== undefined) return at(ops[op]!);
+  if (s[2] === "pending") return at(m === "GET" ? "get" : m === "DELETE" ? "delete" : "update");
+  if (s[2] === "policy") return at(m === "GET" ? "get" : "update");
+  return at(m === "GET" ? "get" : m === "DELETE" ? "delete" : "update");
+}
+
 /** The access-policy permission a data-plane request needs (`secrets get`, `keys sign`, …). */
 function permissionFor(
   method: string,
   path: string,
-): { kind: "secrets" | "keys"; permission: string } | undefined {
+): { kind: "secrets" | "keys" | "certificates"; permission: string } | undefined {
   const s = path.split("/").filter((p) => p !== "").map((p) => p.toLowerCase());
   const m = method.toUpperCase();
   const collection = s[0];
+  if (collection === "certificates" || collection === "deletedcertificates") {
+    return certificatePermission(m, s);
+  }
   if (collection === "secrets" || collection === "deletedsecrets") {
     const kind = "secrets" as const;
     if (collection === "deletedsecrets") {
