@@ -313,3 +313,35 @@ test("emulator: paging with maxresults and includePending; snapshot and reset", 
     (e: unknown) => e instanceof RestError && e.status === 404,
   );
 });
+
+test("emulator: AutoRenew runs by the clock: a new version at the trigger, with a new key", async () => {
+  clearCaches();
+  const emulator = createEmulator({ vaults: ["myvault"] });
+  const client = new CertificateClient(emulator.vaultUrl("myvault"), emulator.credential(), {
+    fetch: emulator.fetch,
+    now: () => emulator.clock.now(),
+  });
+  const first = await client.createCertificate("rotating", {
+    issuerName: "Self",
+    subject: "CN=rotating",
+    validityInMonths: 12,
+    contentType: "application/x-pem-file",
+    lifetimeActions: [{ action: "AutoRenew", daysBeforeExpiry: 30 }],
+  }, fast);
+  emulator.clock.advance(300 * 86_400_000); // not yet due
+  assert.equal(
+    (await client.getCertificate("rotating")).properties.version,
+    first.properties.version,
+  );
+  emulator.clock.advance(40 * 86_400_000); // within 30 days of expiry
+  const renewed = await client.getCertificate("rotating");
+  assert.notEqual(renewed.properties.version, first.properties.version);
+  assert.ok(renewed.properties.expiresOn! > first.properties.expiresOn!);
+  assert.notDeepEqual(
+    parseCertificate(renewed.cer!).spki,
+    parseCertificate(first.cer!).spki,
+  );
+  let versions = 0;
+  for await (const _ of client.listPropertiesOfCertificateVersions("rotating")) versions++;
+  assert.equal(versions, 2);
+});

@@ -422,6 +422,59 @@ export function fakeCertificates(kit: CertificatesKit): {
     await addVersion(e, [der], pkcs8, op.key, from);
   }
 
+  /** When the latest version's `AutoRenew` lifetime action is due (Unix seconds), if it has one. */
+  function renewalTime(e: CertificateState): number | undefined {
+    const v = e.versions.at(-1);
+    if (!v || !/^self$/i.test(String((e.policy.issuer as Json | undefined)?.name))) {
+      return undefined;
+    }
+    for (const action of (e.policy.lifetime_actions ?? []) as Json[]) {
+      const type = String((action.action as Json | undefined)?.action_type ?? "");
+      if (type.toLowerCase() !== "autorenew") continue;
+      const t = (action.trigger ?? {}) as Json;
+      if (typeof t.days_before_expiry === "number") return v.exp - t.days_before_expiry * 86_400;
+      if (typeof t.lifetime_percentage === "number") {
+        return v.nbf + ((v.exp - v.nbf) * t.lifetime_percentage) / 100;
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Lifetime actions run by the clock: a self-signed certificate whose `AutoRenew` trigger has
+   * passed gets a new version (a new key unless the policy reuses it), as the service renews it.
+   */
+  async function renewDue(): Promise<void> {
+    const now = kit.seconds();
+    for (const e of store.values()) {
+      if (e.status !== "active" || e.operation?.status === "inProgress") continue;
+      const due = renewalTime(e);
+      if (due === undefined || now < due) continue;
+      const latest = e.versions.at(-1)!;
+      const spec = keySpec(e.policy);
+      let pkcs8 = unb64(latest.pkcs8);
+      if ((e.policy.key_props as Json).reuse_key !== true) {
+        const keys = await generateCertificateKeyPair(spec);
+        pkcs8 = new Uint8Array(await crypto.subtle.exportKey("pkcs8", keys.privateKey));
+      }
+      const op: CertificateOperationState = {
+        issuer: "Self",
+        csr: "",
+        pkcs8: b64(pkcs8),
+        key: spec,
+        status: "inProgress",
+        version: kit.newVersionId(),
+        cancellationRequested: false,
+        polls: 0,
+        requestId: kit.requestId().replace(/-/g, ""),
+      };
+      if (latest.tags) op.tags = latest.tags;
+      await issueSelfSigned(e, op);
+      op.status = "completed";
+      e.operation = op;
+    }
+  }
+
   /** Reading the operation moves it on. */
   async function advance(e: CertificateState): Promise<CertificateOperationState> {
     const op = e.operation;
@@ -812,6 +865,7 @@ export function fakeCertificates(kit: CertificatesKit): {
         ),
       );
     for (const e of store.values()) kit.progress(e);
+    await renewDue();
     switch (rt.operation) {
       case "CreateCertificate": {
         const e = await create(name, body);
