@@ -16,7 +16,10 @@
  *   type the secret still holds PEM (the emulator writes no PFX), and PFX import is refused with
  *   the service's "can not be read" error.
  * - Soft delete, recover, purge, backup and restore follow the vault's secrets and keys
- *   (the same delete/recover polls); everything is plain JSON, so snapshots cover it.
+ *   (the same delete/recover polls); everything is plain JSON, so snapshots cover it. The
+ *   backing key and secret do not follow the certificate's soft delete (a known gap).
+ * - The clock runs `AutoRenew` lifetime actions of self-signed certificates: once the trigger has
+ *   passed, the next certificates request issues a new version.
  */
 import { parseCertificatePem, toPem } from "../../auth/_pem.ts";
 import {
