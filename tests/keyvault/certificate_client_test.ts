@@ -18,7 +18,6 @@ import {
   fakeCertificates,
   type FakeCertificatesOptions,
 } from "../_fake_certificates.ts";
-import { fakeVault } from "../_fake_vault.ts";
 import { routedFetch } from "../_route.ts";
 import { serve } from "../_loopback.ts";
 import { makeCertificate, signCsr, thumbprint } from "../_certs.ts";
