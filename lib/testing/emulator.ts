@@ -176,6 +176,19 @@ export interface EmulatorOptions {
    */
   recoverPolls?: number;
   /**
+   * Reads of a self-signed certificate's pending operation answered `inProgress` before it
+   * completes. Default 1.
+   *
+   * @example Certificates that take three polls to issue
+   * ```ts
+   * import { createEmulator } from "./mod.ts";
+   *
+   * const emulator = createEmulator({ vaults: ["myvault"], certificatePolls: 3 });
+   * console.log(emulator.vaultUrl("myvault"));
+   * ```
+   */
+  certificatePolls?: number;
+  /**
    * ARM polls a new vault answers `RegisteringDns` (its data plane is not there yet). Default 2;
    * 0 makes a vault ready at once.
    *
@@ -235,6 +248,8 @@ export interface EmulatorSnapshot {
   deletePolls: number;
   /** See {@link EmulatorOptions.recoverPolls}. */
   recoverPolls: number;
+  /** See {@link EmulatorOptions.certificatePolls}. */
+  certificatePolls?: number;
   /** See {@link EmulatorOptions.registrationPolls}. */
   registrationPolls: number;
   /** See {@link EmulatorOptions.armRetryAfter}. */
@@ -386,14 +401,56 @@ function jsonError(
   });
 }
 
+/** The access-policy permission of a certificates request (`certificates get`, `managecontacts`…). */
+function certificatePermission(
+  m: string,
+  s: string[],
+): { kind: "certificates"; permission: string } {
+  const kind = "certificates" as const;
+  const at = (permission: string) => ({ kind, permission });
+  if (s[0] === "deletedcertificates") {
+    if (s.length === 1) return at("list");
+    if (s[2] === "recover") return at("recover");
+    return at(m === "DELETE" ? "purge" : "get");
+  }
+  if (s.length === 1) return at("list");
+  if (s[1] === "contacts") return at("managecontacts");
+  if (s[1] === "issuers") {
+    if (s.length === 2) return at("listissuers");
+    const byMethod: Record<string, string> = {
+      GET: "getissuers",
+      PUT: "setissuers",
+      PATCH: "setissuers",
+      DELETE: "deleteissuers",
+    };
+    return at(byMethod[m] ?? "getissuers");
+  }
+  if (s[1] === "restore") return at("restore");
+  const ops: Record<string, string> = {
+    create: "create",
+    import: "import",
+    versions: "list",
+    backup: "backup",
+    merge: "create",
+  };
+  const op = s[s.length - 1]!;
+  if (s.length >= 3 && ops[op] !== undefined) return at(ops[op]!);
+  if (s[2] === "pending") return at(m === "GET" ? "get" : m === "DELETE" ? "delete" : "update");
+  if (s[2] === "policy") return at(m === "GET" ? "get" : "update");
+  return at(m === "GET" ? "get" : m === "DELETE" ? "delete" : "update");
+}
+
 /** The access-policy permission a data-plane request needs (`secrets get`, `keys sign`, …). */
 function permissionFor(
   method: string,
   path: string,
-): { kind: "secrets" | "keys"; permission: string } | undefined {
+): { kind: "secrets" | "keys" | "certificates"; permission: string } | undefined {
   const s = path.split("/").filter((p) => p !== "").map((p) => p.toLowerCase());
   const m = method.toUpperCase();
   const collection = s[0];
+  if (collection === "certificates" || collection === "deletedcertificates") {
+    return certificatePermission(m, s);
+  }
   if (collection === "secrets" || collection === "deletedsecrets") {
     const kind = "secrets" as const;
     if (collection === "deletedsecrets") {
@@ -491,6 +548,26 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * await client.setSecret("greeting", "hello");
  * console.log((await client.getSecret("greeting")).value); // hello
  * ```
+ *
+ * @example A real self-signed certificate, its private key as a CryptoKey
+ * ```ts
+ * import { createEmulator } from "./mod.ts";
+ * import { CertificateClient } from "kvfetch/certificates";
+ *
+ * const emulator = createEmulator({ vaults: ["myvault"] });
+ * const client = new CertificateClient(emulator.vaultUrl("myvault"), emulator.credential(), {
+ *   fetch: emulator.fetch,
+ * });
+ * const certificate = await client.createCertificate("api-tls", {
+ *   issuerName: "Self",
+ *   subject: "CN=api.example.com",
+ *   subjectAlternativeNames: { dnsNames: ["api.example.com"] },
+ *   keyType: "EC",
+ *   contentType: "application/x-pem-file",
+ * }, { pollIntervalMs: 0 });
+ * const { privateKey, x5t } = await client.downloadCertificate("api-tls");
+ * console.log(certificate.properties.expiresOn, x5t, privateKey?.type); // … "private"
+ * ```
  */
 export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const from = options.state;
@@ -511,6 +588,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const lifetime = from?.tokenLifetime ?? options.tokenLifetime ?? 3599;
   const deletePolls = from?.deletePolls ?? options.deletePolls ?? 0;
   const recoverPolls = from?.recoverPolls ?? options.recoverPolls ?? 0;
+  const certificatePolls = from?.certificatePolls ?? options.certificatePolls ?? 1;
   const registrationPolls = from?.registrationPolls ?? options.registrationPolls ?? 2;
   const armRetryAfter = from?.armRetryAfter ?? options.armRetryAfter ?? 0;
   const accessControl = from?.accessControl ?? options.accessControl ?? false;
@@ -629,6 +707,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       apiVersions: VAULT_API_VERSIONS,
       deleteDelayPolls: deletePolls,
       recoverDelayPolls: recoverPolls,
+      certificatePolls,
       recoverableDays: typeof days === "number" ? days : 90,
     });
   }
@@ -699,6 +778,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       tokenLifetime: lifetime,
       deletePolls,
       recoverPolls,
+      certificatePolls,
       registrationPolls,
       armRetryAfter,
       accessControl,

@@ -2,7 +2,8 @@
  * The official Azure SDK against the emulator, unmodified: `@azure/identity`'s
  * `ClientSecretCredential` (MSAL, with its default instance discovery and authority), the
  * `@azure/keyvault-secrets` `SecretClient` and `@azure/keyvault-keys` `KeyClient` /
- * `CryptographyClient` (their challenge policy verifies the resource, as in production) and `@azure/arm-keyvault`'s `KeyVaultManagementClient` (core-lro, core-paging),
+ * `CryptographyClient`, the `@azure/keyvault-certificates` `CertificateClient` (their challenge
+ * policy verifies the resource, as in production) and `@azure/arm-keyvault`'s `KeyVaultManagementClient` (core-lro, core-paging),
  * plugged in through their `httpClient` option: an adapter that hands each pipeline request to
  * the emulator's `fetch`. Nothing leaves the process.
  */
@@ -16,6 +17,7 @@ import {
 } from "@azure/core-rest-pipeline";
 import { KeyVaultManagementClient } from "@azure/arm-keyvault";
 import { CryptographyClient, KeyClient } from "@azure/keyvault-keys";
+import { CertificateClient as SdkCertificateClient } from "@azure/keyvault-certificates";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createEmulator } from "../../lib/testing/mod.ts";
@@ -167,4 +169,55 @@ test("official SDK: @azure/keyvault-keys KeyClient and CryptographyClient agains
   const poller = await keys.beginDeleteKey("sdk-ec", { intervalInMs: 0 });
   await poller.pollUntilDone();
   await keys.purgeDeletedKey("sdk-ec");
+});
+
+test("official SDK: @azure/keyvault-certificates CertificateClient against the emulator", async () => {
+  const emulator = createEmulator({ vaults: ["sdkcerts"] });
+  const httpClient = fetchHttpClient(emulator.fetch);
+  const credential = new ClientSecretCredential(
+    emulator.env.AZURE_TENANT_ID,
+    emulator.env.AZURE_CLIENT_ID,
+    emulator.env.AZURE_CLIENT_SECRET,
+    { httpClient },
+  );
+  const client = new SdkCertificateClient(emulator.vaultUrl("sdkcerts"), credential, {
+    httpClient,
+    retryOptions: { maxRetries: 0 },
+  });
+  const poller = await client.beginCreateCertificate("sdk-cert", {
+    issuerName: "Self",
+    subject: "CN=sdk.example.com",
+    subjectAlternativeNames: { dnsNames: ["sdk.example.com"] },
+    contentType: "application/x-pem-file",
+  }, { intervalInMs: 0 });
+  const certificate = await poller.pollUntilDone();
+  assert.equal(certificate.name, "sdk-cert");
+  assert.equal(certificate.policy?.subject, "CN=sdk.example.com");
+  assert.ok(certificate.cer && certificate.cer.length > 100);
+  const got = await client.getCertificate("sdk-cert");
+  assert.equal(got.properties.version, certificate.properties.version);
+  const policy = await client.getCertificatePolicy("sdk-cert");
+  assert.equal(policy.issuerName, "Self");
+  const pending = await client.beginCreateCertificate("sdk-csr", {
+    issuerName: "Unknown",
+    subject: "CN=csr",
+  }, { intervalInMs: 0 });
+  assert.equal(pending.isDone(), false);
+  const op = await client.getCertificateOperation("sdk-csr");
+  const operation = op.getOperationState().certificateOperation;
+  assert.equal(operation?.status, "inProgress");
+  assert.ok(operation?.csr && operation.csr.length > 0);
+  await client.setContacts([{ email: "ops@example.com" }]);
+  assert.equal((await client.getContacts())?.[0]?.email, "ops@example.com");
+  await client.createIssuer("sdk-issuer", "Test");
+  assert.equal((await client.getIssuer("sdk-issuer")).provider, "Test");
+  const names: string[] = [];
+  for await (const c of client.listPropertiesOfCertificates()) names.push(c.name!);
+  assert.deepEqual(names, ["sdk-cert"]);
+  const backup = await client.backupCertificate("sdk-cert");
+  const deleting = await client.beginDeleteCertificate("sdk-cert", { intervalInMs: 0 });
+  await deleting.pollUntilDone();
+  await client.purgeDeletedCertificate("sdk-cert");
+  const restored = await client.restoreCertificateBackup(backup!);
+  assert.equal(restored.name, "sdk-cert");
 });

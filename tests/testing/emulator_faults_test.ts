@@ -2,6 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
+  CertificateClient,
   clearCaches,
   ClientSecretCredential,
   CryptographyClient,
@@ -189,12 +190,12 @@ test("accessControl: the vault's access policies are enforced for the caller's o
         {
           tenantId: emulator.tenantId,
           objectId: admin.objectId,
-          permissions: { secrets: ["all"] },
+          permissions: { secrets: ["all"], certificates: ["all"] },
         },
         {
           tenantId: emulator.tenantId,
           objectId: reader.objectId,
-          permissions: { secrets: ["get"] },
+          permissions: { secrets: ["get"], certificates: ["get"] },
         },
       ],
     },
@@ -203,6 +204,15 @@ test("accessControl: the vault's access policies are enforced for the caller's o
   const asAdmin = new SecretClient(url, emulator.credential(admin), options);
   const asReader = new SecretClient(url, emulator.credential(reader), options);
   await asAdmin.setSecret("s", "v");
+  const policy = { issuerName: "Self", subject: "CN=acl" } as const;
+  await new CertificateClient(url, emulator.credential(admin), options)
+    .createCertificate("c", policy, { pollIntervalMs: 0 });
+  const certsAsReader = new CertificateClient(url, emulator.credential(reader), options);
+  assert.equal((await certsAsReader.getCertificate("c")).name, "c");
+  await assert.rejects(
+    certsAsReader.createCertificate("c", policy, { pollIntervalMs: 0 }),
+    /does not have certificates create permission/,
+  );
   assert.equal((await asReader.getSecret("s")).value, "v");
   await assert.rejects(asReader.setSecret("s", "w"), (e: unknown) => {
     assert.ok(e instanceof RestError);

@@ -132,6 +132,8 @@ export interface SeedKeyOptions {
   exp?: number;
   /** Import this key instead of generating one (a JWK with private members). */
   jwk?: Record<string, string>;
+  /** The version id (a certificate's backing key has the certificate's). Default a new one. */
+  version?: string;
 }
 
 const OPS = ["encrypt", "decrypt", "sign", "verify", "wrapKey", "unwrapKey", "import", "export"];
@@ -1192,7 +1194,7 @@ export function fakeKeys(kit: KitWithRecord): {
         material = await generate(kty, options.keySize, options.curve);
       }
       const v: KeyVersionState = {
-        version: kit.newVersionId(),
+        version: options.version ?? kit.newVersionId(),
         kty,
         keyOps: options.keyOps ?? defaultOps(kty),
         ...material,

@@ -22,6 +22,15 @@ import {
   type KeyState,
 } from "./keys.ts";
 
+import {
+  type CertificateOperationId,
+  type CertificateRoute,
+  type CertificatesContents,
+  fakeCertificates,
+  type FakeCertificatesControl,
+} from "./certificates.ts";
+
+export type { CertificateState, FakeCertificatesControl } from "./certificates.ts";
 export type { FakeKeys, KeyState, KeyVersionState, SeedKeyOptions } from "./keys.ts";
 
 /** The default public vault URL. */
@@ -47,6 +56,7 @@ export type Operation =
   | "BackupSecret"
   | "RestoreSecret"
   | KeyOperationId
+  | CertificateOperationId
   | "Unknown";
 
 /** One request as the fake saw it. */
@@ -170,6 +180,11 @@ export interface FakeVaultOptions {
   uuid?: () => string;
   /** Where version ids (32 hex digits) come from. Default random. */
   versionId?: () => string;
+  /**
+   * Reads of a `Self`-issued certificate's pending operation answered `inProgress` before it
+   * completes. Default 1.
+   */
+  certificatePolls?: number;
 }
 
 /** What a secret looks like inside the fake. */
@@ -211,6 +226,8 @@ export interface SeedOptions {
   /** A certificate-backed secret: `managed: true` and a `kid`. */
   managed?: boolean;
   kid?: string;
+  /** The version id (a certificate's secret has the certificate's). Default a new one. */
+  version?: string;
 }
 
 /** The fake: its handler, what it saw, its state and its knobs. */
@@ -250,6 +267,8 @@ export interface FakeVault {
   pendingFaults(): number;
   /** The keys half: real key pairs (./keys.ts). */
   readonly keys: FakeKeys;
+  /** The certificates half: real X.509 (./certificates.ts). */
+  readonly certificates: FakeCertificatesControl;
   /** Everything stored (secrets with their versions and pending states, keys), as plain JSON. */
   exportState(): VaultContents;
   /** Replaces everything stored with `contents` (from {@link FakeVault.exportState}). */
@@ -260,6 +279,8 @@ export interface FakeVault {
 export interface VaultContents {
   secrets: (SecretState & { since: number })[];
   keys: KeyState[];
+  /** Certificates, their pending operations, contacts and issuers (./certificates.ts). */
+  certificates?: CertificatesContents;
 }
 
 const NAME = /^[0-9a-zA-Z-]{1,127}$/;
@@ -285,6 +306,8 @@ interface Route {
   operation: Operation;
   /** A keys operation, answered by the keys half. */
   keyRoute?: KeyRoute;
+  /** A certificates operation, answered by the certificates half. */
+  certRoute?: CertificateRoute;
   name?: string;
   version?: string;
   /** For "Unknown": 404 (no such path) or 405 (path known, method not). */
@@ -466,6 +489,45 @@ export function fakeVault(options: FakeVaultOptions = {}): FakeVault {
     newVersionId: () => newVersionId(),
   });
 
+  // A certificate version's backing key and secret share its version id.
+  let self: FakeVault | undefined;
+  const certsHalf = fakeCertificates({
+    vaultUrl,
+    seconds,
+    now,
+    softDelete,
+    recoverableDays,
+    get recoveryLevel() {
+      return recoveryLevelNow();
+    },
+    purgeRefusal: () => (purgeProtected() ? purgeForbidden() : undefined),
+    pendingPolls: options.certificatePolls ?? 1,
+    error: (status, code, message, inner) => new HttpError(status, code, message, inner),
+    progress: (e, poll) => progress(e as Entry, poll),
+    newVersionId: () => newVersionId(),
+    requestId: () => uuid(),
+    backing: async (name, version, m) => {
+      // A restore after a purge finds the versions still there (they do not follow the
+      // certificate's soft delete): keep them.
+      const has = (versions?: { version: string }[]) =>
+        versions?.some((v) => v.version === version);
+      if (has(keysHalf.api.key(name)?.versions) || has(self!.secret(name)?.versions)) return;
+      const { key_ops: _, ext: __, alg: ___, ...jwk } = m.jwk;
+      await keysHalf.api.seedKey(name, m.kty, {
+        jwk: jwk as Record<string, string>,
+        version,
+        exp: m.exp,
+      });
+      self!.seed(name, m.secret, {
+        contentType: m.contentType,
+        managed: true,
+        kid: `${vaultUrl}/keys/${name}/${version}`,
+        version,
+        exp: m.exp,
+      });
+    },
+  });
+
   // ---- ids and bodies --------------------------------------------------------------------
 
   const secretId = (e: Entry, version?: string) =>
@@ -506,6 +568,7 @@ export function fakeVault(options: FakeVaultOptions = {}): FakeVault {
       }
     }
     keysHalf.purgeDue(t);
+    certsHalf.purgeDue(t);
   }
 
   /** SecretBundle (value first, as the service orders it) or SecretItem (`item`). */
@@ -971,6 +1034,9 @@ export function fakeVault(options: FakeVaultOptions = {}): FakeVault {
     const keyRoute = keysHalf.route(m, s);
     if (keyRoute === "miss") return miss(true);
     if (keyRoute) return { operation: keyRoute.operation, keyRoute };
+    const certRoute = certsHalf.route(m, s);
+    if (certRoute === "miss") return miss(true);
+    if (certRoute) return { operation: certRoute.operation, certRoute };
     if (s[0] === "deletedsecrets") {
       if (s.length === 1 || (s.length === 2 && s[1] === "")) {
         return one("GetDeletedSecrets", m === "GET");
@@ -1091,6 +1157,12 @@ export function fakeVault(options: FakeVaultOptions = {}): FakeVault {
       const out = await keysHalf.operate(r.keyRoute, { body: record.body, page: pager });
       return reply(record, out.status, out.body);
     }
+    if (r.certRoute) {
+      const pager = (kind: string, path: string, items: { key: string; json: unknown }[]) =>
+        page(record, kind, path, items);
+      return certsHalf.operate(r.certRoute, { body: record.body, query: record.query, page: pager })
+        .then((out) => reply(record, out.status, out.body));
+    }
     return operate(record, r);
   }
 
@@ -1156,7 +1228,7 @@ export function fakeVault(options: FakeVaultOptions = {}): FakeVault {
     faults.push({ ...fault, remaining: fault.count ?? 1 });
   }
 
-  return {
+  return self = {
     handler,
     vaultUrl,
     requests,
@@ -1193,7 +1265,7 @@ export function fakeVault(options: FakeVaultOptions = {}): FakeVault {
       if (seed.managed) e.managed = true;
       const t = seed.created ?? seconds();
       const v: SecretVersionState = {
-        version: newVersionId(),
+        version: seed.version ?? newVersionId(),
         value,
         enabled: seed.enabled ?? true,
         created: t,
@@ -1240,16 +1312,19 @@ export function fakeVault(options: FakeVaultOptions = {}): FakeVault {
       return faults.reduce((sum, f) => sum + f.remaining, 0);
     },
     keys: keysHalf.api,
+    certificates: certsHalf.api,
     exportState(): VaultContents {
       return {
         secrets: [...store.values()].map((e) => structuredClone(e)),
         keys: keysHalf.api.exportState(),
+        certificates: certsHalf.exportState(),
       };
     },
     importState(contents: VaultContents): void {
       store.clear();
       for (const e of contents.secrets) store.set(e.name.toLowerCase(), structuredClone(e));
       keysHalf.api.importState(contents.keys);
+      certsHalf.importState(contents.certificates);
     },
   };
 }
