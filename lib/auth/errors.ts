@@ -98,6 +98,14 @@ export class AuthenticationError extends KvfetchError {
     attachResponse(this, init.response);
   }
 
+  /**
+   * The HTTP status under the name `@azure/identity`'s `AuthenticationError` uses: the same
+   * value as {@link AuthenticationError.status}.
+   */
+  get statusCode(): number | undefined {
+    return this.status;
+  }
+
   static {
     this.prototype.name = "AuthenticationError";
   }

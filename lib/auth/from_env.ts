@@ -4,6 +4,7 @@
  * @module
  */
 
+import { refuseOfficialOptions } from "../http/_official_options.ts";
 import type { HttpOptions } from "../http/send.ts";
 import type { AzureCloud, AzureCloudName } from "./clouds.ts";
 import { ClientAssertionCredential } from "./client_assertion.ts";
@@ -91,19 +92,26 @@ const SP_VARIABLES = [
  * };
  * ```
  *
- * @param env The variables: `Deno.env.toObject()`, a Worker's `env`, `process.env`.
+ * @param env The variables: `Deno.env.toObject()`, a Worker's `env` (typed or not; bindings
+ *   and other non-string values are skipped), `process.env`.
  * @param options File access, the managed identity fallback, cloud and transport options.
  */
 export function credentialFromEnv(
-  env: Record<string, string | undefined>,
+  env: object,
   options: CredentialFromEnvOptions = {},
 ): TokenCredential {
   if (typeof env !== "object" || env === null) {
     throw new TypeError("credentialFromEnv() needs the environment variables as an object");
   }
+  refuseOfficialOptions(options, "client");
+  // Only string values count: a Worker's env also holds bindings (KV namespaces, queues).
+  const strings: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (typeof value === "string") strings[name] = value;
+  }
   const get = (name: string) => {
-    const value = env[name];
-    return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
+    const value = strings[name];
+    return value !== undefined && value.trim() !== "" ? value.trim() : undefined;
   };
   const { readFile, managedIdentity, ...rest } = options;
   const present = SP_VARIABLES.filter((name) => get(name));
@@ -118,7 +126,11 @@ export function credentialFromEnv(
       );
     }
     const clientId = get("AZURE_CLIENT_ID");
-    return new ManagedIdentityCredential({ ...rest, env, ...(clientId ? { clientId } : {}) });
+    return new ManagedIdentityCredential({
+      ...rest,
+      env: strings,
+      ...(clientId ? { clientId } : {}),
+    });
   }
 
   const missing = ["AZURE_TENANT_ID", "AZURE_CLIENT_ID"].filter((n) => !get(n));

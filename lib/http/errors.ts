@@ -126,6 +126,19 @@ export class KvfetchError extends Error {
       .captureStackTrace?.(this, new.target);
   }
 
+  /**
+   * What `JSON.stringify(error)` writes: `name`, `code`, `message` and the error's own
+   * enumerable properties (for a {@link RestError}: `status`, `statusCode`, `errorCode`, the
+   * request ids, …). None of them ever holds a token, a secret or a response body; the
+   * `response` and `cause` are left out.
+   *
+   * @returns A plain object for JSON.
+   */
+  toJSON(): Record<string, unknown> {
+    const own: Record<string, unknown> = Object.fromEntries(Object.entries(this));
+    return { name: this.name, code: this.code, message: this.message, ...own };
+  }
+
   static {
     // On the prototype, not the instance: survives minification and stays non-enumerable.
     this.prototype.name = "KvfetchError";
@@ -175,6 +188,11 @@ export interface RestErrorInit {
 
 /**
  * An HTTP response with a status the operation did not expect, with Azure's error details.
+ *
+ * For code written against the official SDK: `isRestError()` from `@azure/core-rest-pipeline`
+ * is true for it, and `statusCode` is the HTTP status as there. `code` is kvfetch's stable
+ * `ERR_HTTP_STATUS` (as on every {@link KvfetchError}); Azure's error code, which the
+ * official `RestError` puts in `code` (e.g. `SecretNotFound`), is `errorCode` here.
  *
  * Azure services answer errors with `{"error":{"code","message","innererror":{...}}}`;
  * `errorCode` is `error.code` and `innerErrorCode` the code of the innermost `innererror`.
@@ -239,6 +257,19 @@ export class RestError extends KvfetchError {
     this.clientRequestId = init.clientRequestId;
     this.attempts = init.attempts ?? 1;
     attachResponse(this, init.response);
+  }
+
+  /**
+   * The HTTP status, under the name `@azure/core-rest-pipeline`'s `RestError` uses: the same
+   * value as {@link RestError.status}, so that a handler written for the official SDK
+   * (`isRestError(e) && e.statusCode === 404`) works unchanged.
+   */
+  get statusCode(): number {
+    return this.status;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), statusCode: this.status };
   }
 
   static {

@@ -18,6 +18,7 @@ import { abortableSleep } from "./_sleep.ts";
 import { isFunction, need } from "./_check.ts";
 import { stripQuery } from "./_url.ts";
 import { throwIfAborted } from "./_abort.ts";
+import { refuseOfficialOptions } from "./_official_options.ts";
 
 /**
  * The part of `fetch` kvfetch uses. `globalThis.fetch` fits, and so does any wrapper around it
@@ -162,6 +163,7 @@ const globalFetch: FetchLike = (url, init) => globalThis.fetch(url, init);
  */
 export function resolveHttpOptions(options: HttpOptions = {}): ResolvedHttpOptions {
   need(typeof options == "object" && options, "options", "must be an object");
+  refuseOfficialOptions(options, "client");
   const {
     signal,
     timeoutMs = 30_000,

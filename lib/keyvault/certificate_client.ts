@@ -4,6 +4,7 @@
  * @module
  */
 
+import { operationSignal } from "../http/_official_options.ts";
 import { need } from "../http/_check.ts";
 import type { PagedAsyncIterableIterator } from "../http/paging.ts";
 import type { TokenCredential } from "../auth/types.ts";
@@ -320,7 +321,7 @@ export class CertificateClient {
     const result = await this.#ops.call(
       "POST",
       `/certificates/${name}/create`,
-      options.signal,
+      operationSignal(options),
       body,
       [202, 200],
     );
@@ -399,7 +400,11 @@ export class CertificateClient {
     name: string,
     options: OperationOptions = {},
   ): Promise<CertificateOperation> {
-    return await this.#operation("GET", `/certificates/${checkName(name)}/pending`, options.signal);
+    return await this.#operation(
+      "GET",
+      `/certificates/${checkName(name)}/pending`,
+      operationSignal(options),
+    );
   }
 
   /**
@@ -414,7 +419,9 @@ export class CertificateClient {
     options: OperationOptions = {},
   ): Promise<CertificateOperation> {
     const path = `/certificates/${checkName(name)}/pending`;
-    return await this.#operation("PATCH", path, options.signal, { cancellation_requested: true });
+    return await this.#operation("PATCH", path, operationSignal(options), {
+      cancellation_requested: true,
+    });
   }
 
   /**
@@ -431,7 +438,7 @@ export class CertificateClient {
     return await this.#operation(
       "DELETE",
       `/certificates/${checkName(name)}/pending`,
-      options.signal,
+      operationSignal(options),
     );
   }
 
@@ -487,7 +494,7 @@ export class CertificateClient {
     const result = await this.#ops.call(
       "POST",
       `/certificates/${name}/pending/merge`,
-      options.signal,
+      operationSignal(options),
       body,
       [201, 200],
     );
@@ -570,7 +577,7 @@ export class CertificateClient {
     };
     try {
       return toCertificate(
-        await this.#bundle("POST", `/certificates/${name}/import`, options.signal, body),
+        await this.#bundle("POST", `/certificates/${name}/import`, operationSignal(options), body),
       );
     } catch (error) {
       throw redactError(error, [options.password ?? "", pem ? certificate : ""].filter(Boolean));
@@ -590,7 +597,7 @@ export class CertificateClient {
     options: OperationOptions = {},
   ): Promise<KeyVaultCertificateWithPolicy> {
     return toCertificate(
-      await this.#bundle("GET", `/certificates/${checkName(name)}/`, options.signal),
+      await this.#bundle("GET", `/certificates/${checkName(name)}/`, operationSignal(options)),
     );
   }
 
@@ -609,7 +616,7 @@ export class CertificateClient {
     need(version, "version", "is required (use getCertificate for the latest)");
     const path = `/certificates/${checkName(name)}/${checkVersion(version)}`;
     const { policy: _, ...certificate } = toCertificate(
-      await this.#bundle("GET", path, options.signal),
+      await this.#bundle("GET", path, operationSignal(options)),
     );
     return certificate;
   }
@@ -629,7 +636,7 @@ export class CertificateClient {
   ): Promise<KeyVaultCertificate> {
     const path = `/certificates/${checkName(name)}/${checkVersion(version)}`;
     const body = { attributes: attributesToWire(options), tags: checkTags(options.tags) };
-    return toCertificate(await this.#bundle("PATCH", path, options.signal, body));
+    return toCertificate(await this.#bundle("PATCH", path, operationSignal(options), body));
   }
 
   /**
@@ -644,7 +651,12 @@ export class CertificateClient {
   ): Promise<CertificatePolicy> {
     const path = `/certificates/${checkName(name)}/policy`;
     return toCertificatePolicy(
-      await this.#ops.read("GET", path, certificateSchemas().PolicySchema, options.signal),
+      await this.#ops.read(
+        "GET",
+        path,
+        certificateSchemas().PolicySchema,
+        operationSignal(options),
+      ),
     );
   }
 
@@ -664,7 +676,13 @@ export class CertificateClient {
     const path = `/certificates/${checkName(name)}/policy`;
     const body = policyToWire(policy, false);
     return toCertificatePolicy(
-      await this.#ops.read("PATCH", path, certificateSchemas().PolicySchema, options.signal, body),
+      await this.#ops.read(
+        "PATCH",
+        path,
+        certificateSchemas().PolicySchema,
+        operationSignal(options),
+        body,
+      ),
     );
   }
 
@@ -724,7 +742,7 @@ export class CertificateClient {
   async deleteCertificate(name: string, options: PollOptions = {}): Promise<DeletedCertificate> {
     const poll = pollOptions(options);
     const deleted = toDeletedCertificate(
-      await this.#bundle("DELETE", `/certificates/${checkName(name)}`, options.signal),
+      await this.#bundle("DELETE", `/certificates/${checkName(name)}`, operationSignal(options)),
     );
     return poll.wait && deleted.recoveryId
       ? await this.#ops.poll(
@@ -747,7 +765,11 @@ export class CertificateClient {
     options: OperationOptions = {},
   ): Promise<DeletedCertificate> {
     return toDeletedCertificate(
-      await this.#bundle("GET", `/deletedcertificates/${checkName(name)}`, options.signal),
+      await this.#bundle(
+        "GET",
+        `/deletedcertificates/${checkName(name)}`,
+        operationSignal(options),
+      ),
     );
   }
 
@@ -764,7 +786,7 @@ export class CertificateClient {
   ): Promise<KeyVaultCertificateWithPolicy> {
     const poll = pollOptions(options);
     const path = `/deletedcertificates/${checkName(name)}/recover`;
-    const recovered = toCertificate(await this.#bundle("POST", path, options.signal));
+    const recovered = toCertificate(await this.#bundle("POST", path, operationSignal(options)));
     return poll.wait
       ? await this.#ops.poll(
         `recovery of certificate ${name}`,
@@ -783,7 +805,7 @@ export class CertificateClient {
    */
   async purgeDeletedCertificate(name: string, options: OperationOptions = {}): Promise<void> {
     const path = `/deletedcertificates/${checkName(name)}`;
-    await this.#ops.call("DELETE", path, options.signal, undefined, [204, 200]);
+    await this.#ops.call("DELETE", path, operationSignal(options), undefined, [204, 200]);
   }
 
   /**
@@ -796,7 +818,9 @@ export class CertificateClient {
   async backupCertificate(name: string, options: OperationOptions = {}): Promise<Uint8Array> {
     const path = `/certificates/${checkName(name)}/backup`;
     const { BackupSchema } = certificateSchemas();
-    return decodeBase64((await this.#ops.read("POST", path, BackupSchema, options.signal)).value);
+    return decodeBase64(
+      (await this.#ops.read("POST", path, BackupSchema, operationSignal(options))).value,
+    );
   }
 
   /**
@@ -812,7 +836,9 @@ export class CertificateClient {
   ): Promise<KeyVaultCertificateWithPolicy> {
     need(backup instanceof Uint8Array && backup.length, "backup", "must be a non-empty Uint8Array");
     const body = { value: encodeBase64(backup, true) };
-    return toCertificate(await this.#bundle("POST", "/certificates/restore", options.signal, body));
+    return toCertificate(
+      await this.#bundle("POST", "/certificates/restore", operationSignal(options), body),
+    );
   }
 
   // ---- contacts ----------------------------------------------------------------------------
@@ -838,7 +864,7 @@ export class CertificateClient {
         return { email: c.email, name: c.name, phone: c.phone };
       }),
     };
-    return await this.#contacts("PUT", options.signal, body);
+    return await this.#contacts("PUT", operationSignal(options), body);
   }
 
   /**
@@ -848,7 +874,7 @@ export class CertificateClient {
    * @param options Cancellation.
    */
   async getContacts(options: OperationOptions = {}): Promise<CertificateContact[]> {
-    return await this.#contacts("GET", options.signal);
+    return await this.#contacts("GET", operationSignal(options));
   }
 
   /**
@@ -857,7 +883,7 @@ export class CertificateClient {
    * @param options Cancellation.
    */
   async deleteContacts(options: OperationOptions = {}): Promise<CertificateContact[]> {
-    return await this.#contacts("DELETE", options.signal);
+    return await this.#contacts("DELETE", operationSignal(options));
   }
 
   // ---- issuers -----------------------------------------------------------------------------
@@ -961,7 +987,7 @@ export class CertificateClient {
     options: DownloadCertificateOptions = {},
   ): Promise<DownloadedCertificate> {
     const path = `/secrets/${checkName(name)}/${checkVersion(options.version)}`;
-    const secret = await this.#ops.read("GET", path, SecretBundleSchema, options.signal);
+    const secret = await this.#ops.read("GET", path, SecretBundleSchema, operationSignal(options));
     return await readCertificateSecret(name, secret, options);
   }
 
@@ -1031,7 +1057,9 @@ export class CertificateClient {
     const { IssuerSchema } = certificateSchemas();
     const path = `/certificates/issuers/${issuerName}`;
     try {
-      return toIssuer(await this.#ops.read(method, path, IssuerSchema, options.signal, body));
+      return toIssuer(
+        await this.#ops.read(method, path, IssuerSchema, operationSignal(options), body),
+      );
     } catch (error) {
       throw options.password ? redactError(error, [options.password]) : error;
     }

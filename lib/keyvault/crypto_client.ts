@@ -5,6 +5,7 @@
  * @module
  */
 
+import { operationSignal } from "../http/_official_options.ts";
 import * as v from "valibot";
 import { lazy } from "../http/_lazy.ts";
 import { need } from "../http/_check.ts";
@@ -633,7 +634,13 @@ export class CryptographyClient {
   ): Promise<VerifyResult> {
     const path = await this.#path("verify", options);
     const body = { alg: algorithm, digest: toBase64url(digest), value: toBase64url(signature) };
-    const out = await this.#ops.read("POST", path, schemas().Verify, options.signal, body);
+    const out = await this.#ops.read(
+      "POST",
+      path,
+      schemas().Verify,
+      operationSignal(options),
+      body,
+    );
     return {
       result: out.value,
       keyID: this.#version ? `${this.vaultUrl}/keys/${this.#name}/${this.#version}` : this.keyID,
@@ -667,7 +674,7 @@ export class CryptographyClient {
         "POST",
         path,
         op === "decrypt" || op === "unwrapkey" ? schemas().EmptyOk : schemas().Result,
-        options.signal,
+        operationSignal(options),
         body,
       );
       const decode = (
@@ -705,7 +712,7 @@ export class CryptographyClient {
       try {
         const path = `/keys/${this.#name}/${this.#version ?? ""}`;
         const key = toKey(
-          await this.#ops.read("GET", path, keySchemas().KeyBundleSchema, options.signal),
+          await this.#ops.read("GET", path, keySchemas().KeyBundleSchema, operationSignal(options)),
         );
         this.#key = key;
         this.#version ??= key.properties.version;

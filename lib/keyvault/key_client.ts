@@ -4,6 +4,7 @@
  * @module
  */
 
+import { operationSignal } from "../http/_official_options.ts";
 import { need } from "../http/_check.ts";
 import type { PagedAsyncIterableIterator } from "../http/paging.ts";
 import { redactError } from "../http/_redact.ts";
@@ -350,7 +351,9 @@ export class KeyClient {
       ...attributes(options, true),
       crv: curve,
     };
-    return toKey(await this.#bundle("POST", `/keys/${name}/create`, options.signal, body));
+    return toKey(
+      await this.#bundle("POST", `/keys/${name}/create`, operationSignal(options), body),
+    );
   }
 
   /**
@@ -412,7 +415,7 @@ export class KeyClient {
       .map((m) => (keyVaultJwk as unknown as Record<string, unknown>)[m])
       .filter((x): x is string => typeof x == "string");
     try {
-      return toKey(await this.#bundle("PUT", `/keys/${name}`, options.signal, body));
+      return toKey(await this.#bundle("PUT", `/keys/${name}`, operationSignal(options), body));
     } catch (error) {
       throw redactError(error, material);
     }
@@ -426,7 +429,7 @@ export class KeyClient {
    */
   async getKey(name: string, options: GetKeyOptions = {}): Promise<KeyVaultKey> {
     const path = `/keys/${checkName(name)}/${checkVersion(options.version)}`;
-    return toKey(await this.#bundle("GET", path, options.signal));
+    return toKey(await this.#bundle("GET", path, operationSignal(options)));
   }
 
   /**
@@ -444,7 +447,7 @@ export class KeyClient {
   ): Promise<KeyVaultKey> {
     const path = `/keys/${checkName(name)}/${checkVersion(version)}`;
     const body = { key_ops: checkOps(options.keyOps), ...attributes(options, false) };
-    return toKey(await this.#bundle("PATCH", path, options.signal, body));
+    return toKey(await this.#bundle("PATCH", path, operationSignal(options), body));
   }
 
   /**
@@ -489,7 +492,7 @@ export class KeyClient {
   async deleteKey(name: string, options: PollOptions = {}): Promise<DeletedKey> {
     const poll = pollOptions(options);
     const deleted = toDeletedKey(
-      await this.#bundle("DELETE", `/keys/${checkName(name)}`, options.signal),
+      await this.#bundle("DELETE", `/keys/${checkName(name)}`, operationSignal(options)),
     );
     return poll.wait && deleted.recoveryId
       ? await this.#ops.poll(`deletion of key ${name}`, `/deletedkeys/${name}`, poll, deleted)
@@ -504,7 +507,7 @@ export class KeyClient {
    */
   async getDeletedKey(name: string, options: OperationOptions = {}): Promise<DeletedKey> {
     return toDeletedKey(
-      await this.#bundle("GET", `/deletedkeys/${checkName(name)}`, options.signal),
+      await this.#bundle("GET", `/deletedkeys/${checkName(name)}`, operationSignal(options)),
     );
   }
 
@@ -518,7 +521,7 @@ export class KeyClient {
   async recoverDeletedKey(name: string, options: PollOptions = {}): Promise<KeyVaultKey> {
     const poll = pollOptions(options);
     const path = `/deletedkeys/${checkName(name)}/recover`;
-    const recovered = toKey(await this.#bundle("POST", path, options.signal));
+    const recovered = toKey(await this.#bundle("POST", path, operationSignal(options)));
     return poll.wait
       ? await this.#ops.poll(`recovery of key ${name}`, `/keys/${name}/`, poll, recovered)
       : recovered;
@@ -532,7 +535,7 @@ export class KeyClient {
    */
   async purgeDeletedKey(name: string, options: OperationOptions = {}): Promise<void> {
     const path = `/deletedkeys/${checkName(name)}`;
-    await this.#ops.call("DELETE", path, options.signal, undefined, [204, 200]);
+    await this.#ops.call("DELETE", path, operationSignal(options), undefined, [204, 200]);
   }
 
   /**
@@ -544,7 +547,7 @@ export class KeyClient {
    */
   async backupKey(name: string, options: OperationOptions = {}): Promise<Uint8Array> {
     const path = `/keys/${checkName(name)}/backup`;
-    const { value } = await this.#ops.read("POST", path, schemas().Value, options.signal);
+    const { value } = await this.#ops.read("POST", path, schemas().Value, operationSignal(options));
     return decodeBase64(value);
   }
 
@@ -557,7 +560,7 @@ export class KeyClient {
   async restoreKeyBackup(backup: Uint8Array, options: OperationOptions = {}): Promise<KeyVaultKey> {
     need(backup instanceof Uint8Array && backup.length, "backup", "must be a non-empty Uint8Array");
     const body = { value: encodeBase64(backup, true) };
-    return toKey(await this.#bundle("POST", "/keys/restore", options.signal, body));
+    return toKey(await this.#bundle("POST", "/keys/restore", operationSignal(options), body));
   }
 
   /**
@@ -568,7 +571,9 @@ export class KeyClient {
    * @param options Cancellation.
    */
   async rotateKey(name: string, options: OperationOptions = {}): Promise<KeyVaultKey> {
-    return toKey(await this.#bundle("POST", `/keys/${checkName(name)}/rotate`, options.signal));
+    return toKey(
+      await this.#bundle("POST", `/keys/${checkName(name)}/rotate`, operationSignal(options)),
+    );
   }
 
   /**
@@ -583,7 +588,12 @@ export class KeyClient {
   ): Promise<KeyRotationPolicy> {
     const path = `/keys/${checkName(name)}/rotationpolicy`;
     return toRotationPolicy(
-      await this.#ops.read("GET", path, keySchemas().RotationPolicySchema, options.signal),
+      await this.#ops.read(
+        "GET",
+        path,
+        keySchemas().RotationPolicySchema,
+        operationSignal(options),
+      ),
     );
   }
 
@@ -618,7 +628,13 @@ export class KeyClient {
     };
     const path = `/keys/${name}/rotationpolicy`;
     return toRotationPolicy(
-      await this.#ops.read("PUT", path, keySchemas().RotationPolicySchema, options.signal, body),
+      await this.#ops.read(
+        "PUT",
+        path,
+        keySchemas().RotationPolicySchema,
+        operationSignal(options),
+        body,
+      ),
     );
   }
 
@@ -635,9 +651,15 @@ export class KeyClient {
       "must be an integer from 1 to 128",
       RangeError,
     );
-    const { value } = await this.#ops.read("POST", "/rng", schemas().Value, options.signal, {
-      count,
-    });
+    const { value } = await this.#ops.read(
+      "POST",
+      "/rng",
+      schemas().Value,
+      operationSignal(options),
+      {
+        count,
+      },
+    );
     return decodeBase64(value);
   }
 
@@ -667,7 +689,13 @@ export class KeyClient {
     );
     const body = { target: targetAttestationToken, nonce: options.nonce, enc: options.algorithm };
     try {
-      const { value } = await this.#ops.read("POST", path, schemas().Release, options.signal, body);
+      const { value } = await this.#ops.read(
+        "POST",
+        path,
+        schemas().Release,
+        operationSignal(options),
+        body,
+      );
       return { value };
     } catch (error) {
       throw redactError(error, [targetAttestationToken]);
@@ -682,7 +710,7 @@ export class KeyClient {
    */
   async getKeyAttestation(name: string, options: GetKeyOptions = {}): Promise<KeyVaultKey> {
     const path = `/keys/${checkName(name)}/${checkVersion(options.version)}/attestation`;
-    return toKey(await this.#bundle("GET", path, options.signal));
+    return toKey(await this.#bundle("GET", path, operationSignal(options)));
   }
 
   /**

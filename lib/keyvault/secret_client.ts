@@ -4,6 +4,7 @@
  * @module
  */
 
+import { operationSignal } from "../http/_official_options.ts";
 import { need } from "../http/_check.ts";
 import type { PagedAsyncIterableIterator } from "../http/paging.ts";
 import type { TokenCredential } from "../auth/types.ts";
@@ -162,7 +163,9 @@ export class SecretClient {
     );
     const body = { value, ...attributes(options) };
     try {
-      return toSecret(await this.#bundle("PUT", `/secrets/${name}`, options.signal, body));
+      return toSecret(
+        await this.#bundle("PUT", `/secrets/${name}`, operationSignal(options), body),
+      );
     } catch (error) {
       throw redactError(error, [value]);
     }
@@ -176,7 +179,7 @@ export class SecretClient {
    */
   async getSecret(name: string, options: GetSecretOptions = {}): Promise<KeyVaultSecret> {
     const path = `/secrets/${checkName(name)}/${checkVersion(options.version)}`;
-    return toSecret(await this.#bundle("GET", path, options.signal));
+    return toSecret(await this.#bundle("GET", path, operationSignal(options)));
   }
 
   /**
@@ -194,7 +197,7 @@ export class SecretClient {
   ): Promise<SecretProperties> {
     const path = `/secrets/${checkName(name)}/${checkVersion(version)}`;
     return toSecretProperties(
-      await this.#bundle("PATCH", path, options.signal, attributes(options)),
+      await this.#bundle("PATCH", path, operationSignal(options), attributes(options)),
     );
   }
 
@@ -242,7 +245,7 @@ export class SecretClient {
   async deleteSecret(name: string, options: PollOptions = {}): Promise<DeletedSecret> {
     const poll = pollOptions(options);
     const deleted = toDeletedSecret(
-      await this.#bundle("DELETE", `/secrets/${checkName(name)}`, options.signal),
+      await this.#bundle("DELETE", `/secrets/${checkName(name)}`, operationSignal(options)),
     );
     // Without soft delete there is no recoveryId and nothing to wait for.
     return poll.wait && deleted.recoveryId
@@ -258,7 +261,7 @@ export class SecretClient {
    */
   async getDeletedSecret(name: string, options: OperationOptions = {}): Promise<DeletedSecret> {
     return toDeletedSecret(
-      await this.#bundle("GET", `/deletedsecrets/${checkName(name)}`, options.signal),
+      await this.#bundle("GET", `/deletedsecrets/${checkName(name)}`, operationSignal(options)),
     );
   }
 
@@ -272,7 +275,9 @@ export class SecretClient {
   async recoverDeletedSecret(name: string, options: PollOptions = {}): Promise<SecretProperties> {
     const poll = pollOptions(options);
     const path = `/deletedsecrets/${checkName(name)}/recover`;
-    const recovered = toSecretProperties(await this.#bundle("POST", path, options.signal));
+    const recovered = toSecretProperties(
+      await this.#bundle("POST", path, operationSignal(options)),
+    );
     return poll.wait
       ? await this.#ops.poll(`recovery of secret ${name}`, `/secrets/${name}/`, poll, recovered)
       : recovered;
@@ -286,7 +291,7 @@ export class SecretClient {
    */
   async purgeDeletedSecret(name: string, options: OperationOptions = {}): Promise<void> {
     const path = `/deletedsecrets/${checkName(name)}`;
-    await this.#ops.call("DELETE", path, options.signal, undefined, [204, 200]);
+    await this.#ops.call("DELETE", path, operationSignal(options), undefined, [204, 200]);
   }
 
   /**
@@ -298,7 +303,9 @@ export class SecretClient {
    */
   async backupSecret(name: string, options: OperationOptions = {}): Promise<Uint8Array> {
     const path = `/secrets/${checkName(name)}/backup`;
-    return decodeBase64((await this.#ops.read("POST", path, BackupSchema, options.signal)).value);
+    return decodeBase64(
+      (await this.#ops.read("POST", path, BackupSchema, operationSignal(options))).value,
+    );
   }
 
   /**
@@ -313,7 +320,9 @@ export class SecretClient {
   ): Promise<SecretProperties> {
     need(backup instanceof Uint8Array && backup.length, "backup", "must be a non-empty Uint8Array");
     const body = { value: encodeBase64(backup, true) };
-    return toSecretProperties(await this.#bundle("POST", "/secrets/restore", options.signal, body));
+    return toSecretProperties(
+      await this.#bundle("POST", "/secrets/restore", operationSignal(options), body),
+    );
   }
 
   /**
