@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { HttpBody, HttpHeaders } from "./web_types.ts";
 import { KvfetchError, RestError } from "./errors.ts";
 import {
   backoffMs,
@@ -123,9 +124,9 @@ export interface HttpRequest {
   /** The absolute URL. */
   url: string | URL;
   /** Request headers. */
-  headers?: HeadersInit;
+  headers?: HttpHeaders;
   /** The body. Read once, before the first try, so every retry re-sends the same bytes. */
-  body?: BodyInit | null;
+  body?: HttpBody | null;
 }
 
 /**
@@ -520,7 +521,7 @@ async function cancelBody(response: Response | undefined): Promise<void> {
 }
 
 /** Headers as a plain object with lower-case names: cheap to copy per try. */
-export function plainHeaders(init: HeadersInit | undefined): Record<string, string> {
+export function plainHeaders(init: HttpHeaders | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   if (!init) return out;
   const entries = init instanceof Headers || Array.isArray(init)
@@ -533,13 +534,13 @@ export function plainHeaders(init: HeadersInit | undefined): Record<string, stri
 }
 
 async function bufferBody(
-  body: BodyInit | null | undefined,
+  body: HttpBody | null | undefined,
 ): Promise<{ data: BodyInit; type: string | null } | undefined> {
   if (body == null) return undefined;
   // Strings are re-sent as they are: nothing to buffer.
   if (typeof body == "string") return { data: body, type: "text/plain;charset=UTF-8" };
   // Response does the conversion for every other BodyInit kind and knows its content type.
-  const wrapped = new Response(body);
+  const wrapped = new Response(body as BodyInit);
   // Read the content type first: Bun loses it once the body has been read.
   const type = wrapped.headers.get("content-type");
   return { data: new Uint8Array(await wrapped.arrayBuffer()), type };

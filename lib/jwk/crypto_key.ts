@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { WebCryptoKey, WebKeyUsage } from "../http/web_types.ts";
 import { KvfetchError } from "../http/errors.ts";
 import { fromBase64url } from "./_bytes.ts";
 import { parseKeyVaultJwk } from "./parse.ts";
@@ -33,7 +34,7 @@ export interface ToCryptoKeyOptions {
    * The one Web Crypto usage the key gets.
    * @default `verify`/`encrypt`/`wrapKey` for a public key, `sign`/`decrypt`/`unwrapKey` for a private one
    */
-  usage?: KeyUsage;
+  usage?: WebKeyUsage;
   /** Whether the `CryptoKey` may be exported again. @default true for public keys, false otherwise */
   extractable?: boolean;
 }
@@ -82,7 +83,7 @@ function notLocal(what: string): KvfetchError {
 export async function toCryptoKey(
   jwk: Jwk | KeyVaultJwk,
   options: ToCryptoKeyOptions = {},
-): Promise<CryptoKey> {
+): Promise<WebCryptoKey> {
   const parsed = parseKeyVaultJwk(jwk, { allowPrivate: true });
   const { jwk: std, keyType } = parsed;
   const priv = keyType !== "oct" && std.d !== undefined;
@@ -203,7 +204,7 @@ export async function toCryptoKey(
  * @param options `hsm` and `keyOps` for the import.
  */
 export async function fromCryptoKey(
-  key: CryptoKey,
+  key: WebCryptoKey,
   options: ToKeyVaultJwkOptions = {},
 ): Promise<KeyVaultJwk> {
   if (typeof CryptoKey !== "undefined" && !(key instanceof CryptoKey)) {

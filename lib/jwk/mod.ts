@@ -29,6 +29,7 @@ export { parseKeyVaultJwk } from "./parse.ts";
 export type { ParsedKeyVaultJwk, ParseJwkOptions } from "./parse.ts";
 export { fromCryptoKey, toCryptoKey } from "./crypto_key.ts";
 export type { ToCryptoKeyOptions } from "./crypto_key.ts";
+export type { WebCryptoKey, WebKeyUsage } from "../http/web_types.ts";
 export { fromPem, toPem } from "./pem.ts";
 export type { ToKeyVaultJwkOptions } from "./pem.ts";
 export { thumbprint, thumbprintUri } from "./thumbprint.ts";

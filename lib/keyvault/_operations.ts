@@ -8,6 +8,7 @@
 import type * as v from "valibot";
 import { KvfetchError } from "../http/errors.ts";
 import { need } from "../http/_check.ts";
+import type { HttpBody, HttpHeaders } from "../http/web_types.ts";
 import { operationSignal } from "../http/_official_options.ts";
 import { readJson } from "../http/json.ts";
 import { type PagedAsyncIterableIterator, pagedIterator, pageSchema } from "../http/paging.ts";
@@ -116,8 +117,8 @@ export class VaultOperations {
     const result = await this.pipeline.request({
       method: init.method ?? "GET",
       path,
-      headers: init.headers ?? undefined,
-      rawBody: init.body ?? null,
+      headers: (init.headers ?? undefined) as HttpHeaders | undefined,
+      rawBody: (init.body ?? null) as HttpBody | null,
       signal: init.signal ?? undefined,
     });
     return result.response;

@@ -69,3 +69,4 @@ export type {
   PublicCertificate,
 } from "./download_certificate.ts";
 export type { ListOptions, OperationOptions, PollOptions, VaultClientOptions } from "./options.ts";
+export type { WebCryptoKey, WebKeyImportAlgorithm, WebKeyUsage } from "../http/web_types.ts";

@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { WebCryptoKey, WebKeyImportAlgorithm, WebKeyUsage } from "../http/web_types.ts";
 import { KvfetchError } from "../http/errors.ts";
 import { encodeBase64 } from "../http/_base64.ts";
 import { children, readTlv } from "../auth/_der.ts";
@@ -36,9 +37,9 @@ export interface DownloadCertificateOptions extends OperationOptions {
    * How to import the private key. Default: `RSASSA-PKCS1-v1_5` with SHA-256 for RSA keys,
    * `ECDSA` on the key's curve for EC keys.
    */
-  keyAlgorithm?: RsaHashedImportParams | EcKeyImportParams;
+  keyAlgorithm?: WebKeyImportAlgorithm;
   /** The key's usages. @default ["sign"] */
-  keyUsages?: KeyUsage[];
+  keyUsages?: WebKeyUsage[];
   /** Whether the imported `CryptoKey` can be exported. @default false */
   extractable?: boolean;
 }
@@ -92,7 +93,7 @@ export interface DownloadedCertificate extends PublicCertificate {
   /** The chain, PEM, leaf first. */
   chainPem: string;
   /** The private key, imported for Web Crypto; absent when the secret holds none. */
-  privateKey?: CryptoKey | undefined;
+  privateKey?: WebCryptoKey | undefined;
   /** The private key as PKCS#8 PEM (`PRIVATE KEY`); absent when the secret holds none. */
   privateKeyPem?: string | undefined;
 }
@@ -261,7 +262,7 @@ export async function readCertificateSecret(
 async function leafOf(
   chain: Uint8Array<ArrayBuffer>[],
   key: CryptoKey,
-  algorithm: RsaHashedImportParams | EcKeyImportParams,
+  algorithm: WebKeyImportAlgorithm,
 ): Promise<number> {
   const params = algorithm.name === "ECDSA"
     ? { name: "ECDSA", hash: "SHA-256" }
