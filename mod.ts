@@ -25,6 +25,8 @@ export type { KvfetchErrorCode, RestErrorInit } from "./lib/http/errors.ts";
 export { ResponseBodyError } from "./lib/http/json.ts";
 export type { ValidationIssue } from "./lib/http/json.ts";
 export type { FetchLike, HttpOptions, HttpRequest, HttpResult } from "./lib/http/send.ts";
+export type { HttpLogEntry } from "./lib/http/log.ts";
+export { VERSION } from "./lib/http/version.ts";
 export type {
   HttpBody,
   HttpHeaders,

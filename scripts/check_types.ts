@@ -192,16 +192,18 @@ if (!installed.ok) fail(`npm install failed:\n${installed.stderr}`);
 await Deno.writeTextFile(`${work}/common.ts`, COMMON);
 await Deno.writeTextFile(`${work}/worker.ts`, WORKER);
 const problems: string[] = [];
-const results = await Promise.all(Object.entries(CONFIGS).map(async ([name, config]) => {
-  await Deno.writeTextFile(`${work}/tsconfig.${name}.json`, JSON.stringify(config, null, 2));
-  const tsc = await run("node", [
-    `${work}/node_modules/typescript/bin/tsc`,
-    "-p",
-    `tsconfig.${name}.json`,
-  ], work);
-  if (!tsc.ok) problems.push(`${name} (tsc ${TYPESCRIPT}):\n${tsc.stdout}${tsc.stderr}`);
-  return name;
-}));
+const results = await Promise.all(
+  Object.entries(CONFIGS).map(async ([name, config]) => {
+    await Deno.writeTextFile(`${work}/tsconfig.${name}.json`, JSON.stringify(config, null, 2));
+    const tsc = await run("node", [
+      `${work}/node_modules/typescript/bin/tsc`,
+      "-p",
+      `tsconfig.${name}.json`,
+    ], work);
+    if (!tsc.ok) problems.push(`${name} (tsc ${TYPESCRIPT}):\n${tsc.stdout}${tsc.stderr}`);
+    return name;
+  }),
+);
 
 // Deno: the same consumer, through deno.json's import map (the source, as JSR users get it).
 const denoFile = `${work}/deno_consumer.ts`;

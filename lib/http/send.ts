@@ -20,6 +20,8 @@ import { isFunction, need } from "./_check.ts";
 import { stripQuery } from "./_url.ts";
 import { throwIfAborted } from "./_abort.ts";
 import { refuseOfficialOptions } from "./_official_options.ts";
+import { USER_AGENT } from "./_user_agent.ts";
+import { type HttpLogEntry, logTry } from "./log.ts";
 
 /**
  * The part of `fetch` kvfetch uses. `globalThis.fetch` fits, and so does any wrapper around it
@@ -90,6 +92,13 @@ export interface HttpOptions {
    * Tests inject one that records the waits instead of sleeping.
    */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /**
+   * Called after every try of every request (the challenge probe, retries, token requests):
+   * method, URL (query values other than `api-version` and paging sizes replaced by
+   * `REDACTED`), status or error code, attempt, duration and request ids. It never receives
+   * headers, bodies, tokens or secrets. An exception it throws is ignored.
+   */
+  logger?: (entry: HttpLogEntry) => void;
 }
 
 /** {@link HttpOptions} after defaults and checks. */
@@ -101,6 +110,7 @@ export interface ResolvedHttpOptions {
   maxResponseBytes: number;
   now: () => number;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  logger: ((entry: HttpLogEntry) => void) | undefined;
 }
 
 /**
@@ -173,6 +183,7 @@ export function resolveHttpOptions(options: HttpOptions = {}): ResolvedHttpOptio
     sleep = abortableSleep,
     // Called unbound, some runtimes throw "Illegal invocation".
     fetch = globalFetch,
+    logger,
   } = options;
   need(isFunction(fetch), "fetch", "must be a function");
   checkSignal(signal);
@@ -185,8 +196,9 @@ export function resolveHttpOptions(options: HttpOptions = {}): ResolvedHttpOptio
   );
   need(isFunction(now), "now", "must be a function");
   need(isFunction(sleep), "sleep", "must be a function");
+  need(logger === undefined || isFunction(logger), "logger", "must be a function");
   const retry = resolveRetryOptions(options.retry);
-  return { fetch, signal, retry, timeoutMs, maxResponseBytes, now, sleep };
+  return { fetch, signal, retry, timeoutMs, maxResponseBytes, now, sleep, logger };
 }
 
 /** Throws a TypeError unless `signal` is undefined or an `AbortSignal`. */
@@ -293,11 +305,22 @@ export async function sendResolved(
   const body = await bufferBody(request.body);
   if (body?.type && !headers["content-type"]) headers["content-type"] = body.type;
   const clientRequestId = headers["x-ms-client-request-id"] ??= crypto.randomUUID();
+  headers[USER_AGENT.name] ??= USER_AGENT.value;
 
   for (let attempt = 1;; attempt++) {
     throwIfAborted(signal);
     const lastTry = attempt > opts.retry.maxRetries;
-    const outcome = await tryOnce(opts, url, method, headers, body?.data ?? null, !lastTry);
+    const started = opts.logger ? performance.now() : 0;
+    let outcome: Awaited<ReturnType<typeof tryOnce>>;
+    try {
+      outcome = await tryOnce(opts, url, method, headers, body?.data ?? null, !lastTry);
+    } catch (error) {
+      if (opts.logger) logTry(opts.logger, method, url, attempt, started, clientRequestId, error);
+      throw error;
+    }
+    if (opts.logger) {
+      logTry(opts.logger, method, url, attempt, started, clientRequestId, outcome, !lastTry);
+    }
 
     if (outcome instanceof Response) {
       // A retriable status: its body was cancelled, not read.
