@@ -7,7 +7,7 @@
  *
  * @example Telling kvfetch errors apart
  * ```ts
- * import { KvfetchError, RestError } from "./mod.ts";
+ * import { KvfetchError, RestError } from "kvfetch";
  *
  * function explain(error: unknown): string {
  *   if (error instanceof RestError) return `HTTP ${error.status} ${error.errorCode ?? ""}`;

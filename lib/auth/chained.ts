@@ -16,9 +16,9 @@ import type { AccessToken, GetTokenOptions, TokenCredential } from "./types.ts";
  *
  * @example Managed identity on Azure, a client secret elsewhere
  * ```ts
- * import { ChainedTokenCredential } from "./chained.ts";
- * import { ManagedIdentityCredential } from "./managed_identity.ts";
- * import { ClientSecretCredential } from "./client_secret.ts";
+ * import { ChainedTokenCredential } from "kvfetch/auth";
+ * import { ManagedIdentityCredential } from "kvfetch/auth";
+ * import { ClientSecretCredential } from "kvfetch/auth";
  *
  * const credential = new ChainedTokenCredential(
  *   new ManagedIdentityCredential(),

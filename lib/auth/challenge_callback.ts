@@ -17,7 +17,7 @@ import type { AccessToken, GetTokenOptions, KeyVaultChallenge, TokenCredential }
  *
  * @example
  * ```ts
- * import type { ChallengeContext } from "./challenge_callback.ts";
+ * import type { ChallengeContext } from "kvfetch/auth";
  *
  * function describe(c: ChallengeContext): string {
  *   return `${c.authority} → ${c.resource}`;
@@ -37,7 +37,7 @@ export interface ChallengeContext extends KeyVaultChallenge {
  *
  * @example
  * ```ts
- * import type { ChallengeCallback } from "./challenge_callback.ts";
+ * import type { ChallengeCallback } from "kvfetch/auth";
  *
  * const callback: ChallengeCallback = ({ tenantId, scope }) => {
  *   console.log("token needed for", tenantId, scope);
@@ -62,7 +62,7 @@ export type ChallengeCallback = (
  *
  * @example Migrating from `KeyVaultAuthentication(callback)`
  * ```ts
- * import { ChallengeCallbackCredential } from "./challenge_callback.ts";
+ * import { ChallengeCallbackCredential } from "kvfetch/auth";
  *
  * const credential = new ChallengeCallbackCredential(async ({ authority, resource }) => {
  *   // e.g. ask your own token service

@@ -23,7 +23,7 @@ import type {
  *
  * @example
  * ```ts
- * import type { ClientCertificateCredentialOptions } from "./client_certificate.ts";
+ * import type { ClientCertificateCredentialOptions } from "kvfetch/auth";
  *
  * const options: ClientCertificateCredentialOptions = {
  *   tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
@@ -76,7 +76,7 @@ interface Signer {
  *
  * @example
  * ```ts
- * import { ClientCertificateCredential } from "./client_certificate.ts";
+ * import { ClientCertificateCredential } from "kvfetch/auth";
  *
  * async function credentialFrom(pem: string) {
  *   return new ClientCertificateCredential({

@@ -19,7 +19,7 @@ import type {
  *
  * @example
  * ```ts
- * import type { ClientSecretCredentialOptions } from "./client_secret.ts";
+ * import type { ClientSecretCredentialOptions } from "kvfetch/auth";
  *
  * const options: ClientSecretCredentialOptions = {
  *   tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
@@ -48,7 +48,7 @@ export interface ClientSecretCredentialOptions extends ClientCredentialOptions {
  *
  * @example Reading a secret with a client secret
  * ```ts
- * import { ClientSecretCredential } from "./client_secret.ts";
+ * import { ClientSecretCredential } from "kvfetch/auth";
  *
  * const env: Record<string, string | undefined> = {}; // Deno.env.toObject(), a Worker's env, …
  * const credential = new ClientSecretCredential({

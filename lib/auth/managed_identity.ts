@@ -38,7 +38,7 @@ const UNAVAILABLE_TTL_MS = 60_000;
  *
  * @example
  * ```ts
- * import type { ManagedIdentityCredentialOptions } from "./managed_identity.ts";
+ * import type { ManagedIdentityCredentialOptions } from "kvfetch/auth";
  *
  * const options: ManagedIdentityCredentialOptions = {
  *   clientId: "00000000-0000-0000-0000-000000000002",
@@ -104,7 +104,7 @@ const probes = new TransportCache<{ available: boolean; at: number; pending?: Pr
  *
  * @example A user-assigned identity on App Service, from Node
  * ```ts
- * import { ManagedIdentityCredential } from "./managed_identity.ts";
+ * import { ManagedIdentityCredential } from "kvfetch/auth";
  *
  * const env: Record<string, string | undefined> = {}; // process.env
  * const credential = new ManagedIdentityCredential({

@@ -8,7 +8,7 @@
  *
  * @example A Key Vault token with a client secret
  * ```ts
- * import { ClientSecretCredential } from "./mod.ts";
+ * import { ClientSecretCredential } from "kvfetch/auth";
  *
  * const credential = new ClientSecretCredential({
  *   tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",

@@ -20,7 +20,7 @@ import { isHeaderSafe } from "./_token.ts";
  *
  * @example
  * ```ts
- * import { StaticTokenCredential } from "./static_token.ts";
+ * import { StaticTokenCredential } from "kvfetch/auth";
  *
  * const credential = new StaticTokenCredential({
  *   token: "opaque-or-jwt",

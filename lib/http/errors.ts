@@ -46,7 +46,7 @@ import { stripQuery } from "./_url.ts";
  *
  * @example Branching on a code
  * ```ts
- * import { KvfetchError } from "./errors.ts";
+ * import { KvfetchError } from "kvfetch";
  *
  * function describe(error: unknown): string {
  *   if (error instanceof KvfetchError) {
@@ -98,7 +98,7 @@ export type KvfetchErrorCode =
  *
  * @example Catching any kvfetch error
  * ```ts
- * import { KvfetchError } from "./errors.ts";
+ * import { KvfetchError } from "kvfetch";
  *
  * try {
  *   throw new KvfetchError("ERR_NETWORK", "GET https://example.vault.azure.net/secrets failed");
@@ -201,7 +201,7 @@ export interface RestErrorInit {
  *
  * @example Handling a missing secret
  * ```ts
- * import { RestError } from "./errors.ts";
+ * import { RestError } from "kvfetch";
  *
  * const error = new RestError({
  *   status: 404,
@@ -268,6 +268,11 @@ export class RestError extends KvfetchError {
     return this.status;
   }
 
+  /**
+   * {@link KvfetchError.toJSON} plus `statusCode`.
+   *
+   * @returns A plain object for JSON.
+   */
   override toJSON(): Record<string, unknown> {
     return { ...super.toJSON(), statusCode: this.status };
   }

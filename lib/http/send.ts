@@ -29,7 +29,7 @@ import { type HttpLogEntry, logTry } from "./log.ts";
  *
  * @example A fetch that logs every request's method and URL
  * ```ts
- * import type { FetchLike } from "./send.ts";
+ * import type { FetchLike } from "kvfetch";
  *
  * const loggingFetch: FetchLike = (url, init) => {
  *   console.log(init.method, url);
@@ -45,7 +45,7 @@ export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
  *
  * @example Options for a test: a stub fetch, no retries, a short timeout
  * ```ts
- * import type { HttpOptions } from "./send.ts";
+ * import type { HttpOptions } from "kvfetch";
  *
  * const options: HttpOptions = {
  *   fetch: () => Promise.resolve(new Response("{}", { status: 200 })),
@@ -118,7 +118,7 @@ export interface ResolvedHttpOptions {
  *
  * @example
  * ```ts
- * import type { HttpRequest } from "./send.ts";
+ * import type { HttpRequest } from "kvfetch";
  *
  * const request: HttpRequest = {
  *   method: "GET",
@@ -144,7 +144,7 @@ export interface HttpRequest {
  *
  * @example
  * ```ts
- * import type { HttpResult } from "./send.ts";
+ * import type { HttpResult } from "kvfetch";
  *
  * function summary(result: HttpResult): string {
  *   return `${result.method} ${result.url}: ${result.response.status} after ${result.attempts} tries`;

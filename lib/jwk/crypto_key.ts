@@ -17,7 +17,7 @@ import { CURVE_ALGORITHM, type Jwk, type KeyVaultJwk } from "./types.ts";
  *
  * @example
  * ```ts
- * import type { ToCryptoKeyOptions } from "./crypto_key.ts";
+ * import type { ToCryptoKeyOptions } from "kvfetch/jwk";
  *
  * const options: ToCryptoKeyOptions = { alg: "PS256", usage: "verify" };
  * console.log(options.alg);
@@ -64,7 +64,7 @@ function notLocal(what: string): KvfetchError {
  *
  * @example Verifying a signature made by Key Vault
  * ```ts
- * import { toCryptoKey } from "./crypto_key.ts";
+ * import { toCryptoKey } from "kvfetch/jwk";
  *
  * const key = await toCryptoKey({
  *   kty: "EC-HSM",
@@ -189,7 +189,7 @@ export async function toCryptoKey(
  *
  * @example
  * ```ts
- * import { fromCryptoKey } from "./crypto_key.ts";
+ * import { fromCryptoKey } from "kvfetch/jwk";
  *
  * const pair = await crypto.subtle.generateKey(
  *   { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },

@@ -7,7 +7,7 @@
  *
  * @example A Key Vault key, as Web Crypto and OpenSSL see it
  * ```ts
- * import { parseKeyVaultJwk, thumbprint, toCryptoKey, toPem } from "./mod.ts";
+ * import { parseKeyVaultJwk, thumbprint, toCryptoKey, toPem } from "kvfetch/jwk";
  *
  * const keyVaultJwk = {
  *   kid: "https://myvault.vault.azure.net/keys/signer/f39e166fafbe48adba0b0b37407abf10",

@@ -52,7 +52,7 @@ import { SecretBundleSchema } from "./secrets_models.ts";
  *
  * @example
  * ```ts
- * import type { CertificateClientOptions } from "./certificate_client.ts";
+ * import type { CertificateClientOptions } from "kvfetch/certificates";
  *
  * const options: CertificateClientOptions = { timeoutMs: 10_000 };
  * console.log(options.timeoutMs);
@@ -66,7 +66,7 @@ export interface CertificateClientOptions extends VaultClientOptions {}
  *
  * @example
  * ```ts
- * import type { CreateCertificateOptions } from "./certificate_client.ts";
+ * import type { CreateCertificateOptions } from "kvfetch/certificates";
  *
  * const options: CreateCertificateOptions = { tags: { app: "api" }, maxWaitMs: 300_000 };
  * console.log(options.tags);
@@ -84,7 +84,7 @@ export interface CreateCertificateOptions extends PollOptions {
  *
  * @example
  * ```ts
- * import type { ImportCertificateOptions } from "./certificate_client.ts";
+ * import type { ImportCertificateOptions } from "kvfetch/certificates";
  *
  * const options: ImportCertificateOptions = {
  *   password: "from-a-secret-store",
@@ -112,7 +112,7 @@ export interface ImportCertificateOptions extends OperationOptions {
  *
  * @example
  * ```ts
- * import type { UpdateCertificatePropertiesOptions } from "./certificate_client.ts";
+ * import type { UpdateCertificatePropertiesOptions } from "kvfetch/certificates";
  *
  * const options: UpdateCertificatePropertiesOptions = { enabled: false, tags: { retired: "yes" } };
  * console.log(options.enabled);
@@ -131,7 +131,7 @@ export interface UpdateCertificatePropertiesOptions extends OperationOptions {
  *
  * @example
  * ```ts
- * import type { ListCertificatesOptions } from "./certificate_client.ts";
+ * import type { ListCertificatesOptions } from "kvfetch/certificates";
  *
  * const options: ListCertificatesOptions = { includePending: true };
  * console.log(options.includePending);
@@ -147,7 +147,7 @@ export interface ListCertificatesOptions extends ListOptions {
  *
  * @example
  * ```ts
- * import type { CreateIssuerOptions } from "./certificate_client.ts";
+ * import type { CreateIssuerOptions } from "kvfetch/certificates";
  *
  * const options: CreateIssuerOptions = {
  *   accountId: "keyvault-account",
@@ -176,7 +176,7 @@ export interface CreateIssuerOptions extends OperationOptions {
  *
  * @example
  * ```ts
- * import type { UpdateIssuerOptions } from "./certificate_client.ts";
+ * import type { UpdateIssuerOptions } from "kvfetch/certificates";
  *
  * const options: UpdateIssuerOptions = { enabled: false };
  * console.log(options.enabled);
@@ -196,8 +196,8 @@ export interface UpdateIssuerOptions extends CreateIssuerOptions {
  *
  * @example Create a self-signed certificate and use its key
  * ```ts
- * import { CertificateClient } from "./certificate_client.ts";
- * import { ClientSecretCredential } from "../auth/client_secret.ts";
+ * import { CertificateClient } from "kvfetch/certificates";
+ * import { ClientSecretCredential } from "kvfetch";
  *
  * const credential = new ClientSecretCredential({
  *   tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
@@ -247,12 +247,15 @@ export class CertificateClient {
    *
    * @example A self-signed PEM certificate, waiting until it exists
    * ```ts
-   * import { CertificateClient } from "./certificate_client.ts";
-   * import { StaticTokenCredential } from "../auth/static_token.ts";
+   * import { CertificateClient } from "kvfetch/certificates";
+   * import { createEmulator } from "kvfetch/testing";
+   *
+   * const emulator = createEmulator({ vaults: ["myvault"] });
    *
    * const client = new CertificateClient(
    *   "https://myvault.vault.azure.net",
-   *   new StaticTokenCredential({ token: "…", expiresOnTimestamp: Date.now() + 60_000 }),
+   *   emulator.credential(),
+   *   { fetch: emulator.fetch }, // against Azure: leave out fetch
    * );
    * const policy = {
    *   issuerName: "Self",
@@ -278,12 +281,15 @@ export class CertificateClient {
    *
    * @example
    * ```ts
-   * import { CertificateClient } from "./certificate_client.ts";
-   * import { StaticTokenCredential } from "../auth/static_token.ts";
+   * import { CertificateClient } from "kvfetch/certificates";
+   * import { createEmulator } from "kvfetch/testing";
+   *
+   * const emulator = createEmulator({ vaults: ["myvault"] });
    *
    * const client = new CertificateClient(
    *   "https://myvault.vault.azure.net",
-   *   new StaticTokenCredential({ token: "…", expiresOnTimestamp: Date.now() + 60_000 }),
+   *   emulator.credential(),
+   *   { fetch: emulator.fetch }, // against Azure: leave out fetch
    * );
    * // const op = await client.createCertificate("ca-signed", {
    * //   issuerName: "Unknown", subject: "CN=partner",
@@ -343,12 +349,15 @@ export class CertificateClient {
    *
    * @example
    * ```ts
-   * import { CertificateClient } from "./certificate_client.ts";
-   * import { StaticTokenCredential } from "../auth/static_token.ts";
+   * import { CertificateClient } from "kvfetch/certificates";
+   * import { createEmulator } from "kvfetch/testing";
+   *
+   * const emulator = createEmulator({ vaults: ["myvault"] });
    *
    * const client = new CertificateClient(
    *   "https://myvault.vault.azure.net",
-   *   new StaticTokenCredential({ token: "…", expiresOnTimestamp: Date.now() + 60_000 }),
+   *   emulator.credential(),
+   *   { fetch: emulator.fetch }, // against Azure: leave out fetch
    * );
    * // const certificate = await client.waitForCertificateOperation("api-tls", { maxWaitMs: 600_000 });
    * console.log(typeof client.waitForCertificateOperation);
@@ -448,12 +457,15 @@ export class CertificateClient {
    *
    * @example
    * ```ts
-   * import { CertificateClient } from "./certificate_client.ts";
-   * import { StaticTokenCredential } from "../auth/static_token.ts";
+   * import { CertificateClient } from "kvfetch/certificates";
+   * import { createEmulator } from "kvfetch/testing";
+   *
+   * const emulator = createEmulator({ vaults: ["myvault"] });
    *
    * const client = new CertificateClient(
    *   "https://myvault.vault.azure.net",
-   *   new StaticTokenCredential({ token: "…", expiresOnTimestamp: Date.now() + 60_000 }),
+   *   emulator.credential(),
+   *   { fetch: emulator.fetch }, // against Azure: leave out fetch
    * );
    * // const op = await client.createCertificate("partner-mtls", {
    * //   issuerName: "Unknown", subject: "CN=partner",
@@ -511,12 +523,15 @@ export class CertificateClient {
    *
    * @example Importing a PEM certificate and key
    * ```ts
-   * import { CertificateClient } from "./certificate_client.ts";
-   * import { StaticTokenCredential } from "../auth/static_token.ts";
+   * import { CertificateClient } from "kvfetch/certificates";
+   * import { createEmulator } from "kvfetch/testing";
+   *
+   * const emulator = createEmulator({ vaults: ["myvault"] });
    *
    * const client = new CertificateClient(
    *   "https://myvault.vault.azure.net",
-   *   new StaticTokenCredential({ token: "…", expiresOnTimestamp: Date.now() + 60_000 }),
+   *   emulator.credential(),
+   *   { fetch: emulator.fetch }, // against Azure: leave out fetch
    * );
    * const pem = "-----BEGIN CERTIFICATE-----\n…\n-----END CERTIFICATE-----\n" +
    *   "-----BEGIN PRIVATE KEY-----\n…\n-----END PRIVATE KEY-----\n";
@@ -967,12 +982,15 @@ export class CertificateClient {
    *
    * @example Signing with a vault certificate's key
    * ```ts
-   * import { CertificateClient } from "./certificate_client.ts";
-   * import { StaticTokenCredential } from "../auth/static_token.ts";
+   * import { CertificateClient } from "kvfetch/certificates";
+   * import { createEmulator } from "kvfetch/testing";
+   *
+   * const emulator = createEmulator({ vaults: ["myvault"] });
    *
    * const client = new CertificateClient(
    *   "https://myvault.vault.azure.net",
-   *   new StaticTokenCredential({ token: "…", expiresOnTimestamp: Date.now() + 60_000 }),
+   *   emulator.credential(),
+   *   { fetch: emulator.fetch }, // against Azure: leave out fetch
    * );
    * // const { privateKey, x5t } = await client.downloadCertificate("saml-signing");
    * // const signature = await crypto.subtle.sign("RSASSA-PKCS1-v1_5", privateKey!, data);
@@ -998,12 +1016,15 @@ export class CertificateClient {
    *
    * @example
    * ```ts
-   * import { CertificateClient } from "./certificate_client.ts";
-   * import { StaticTokenCredential } from "../auth/static_token.ts";
+   * import { CertificateClient } from "kvfetch/certificates";
+   * import { createEmulator } from "kvfetch/testing";
+   *
+   * const emulator = createEmulator({ vaults: ["myvault"] });
    *
    * const client = new CertificateClient(
    *   "https://myvault.vault.azure.net",
-   *   new StaticTokenCredential({ token: "…", expiresOnTimestamp: Date.now() + 60_000 }),
+   *   emulator.credential(),
+   *   { fetch: emulator.fetch }, // against Azure: leave out fetch
    * );
    * // const response = await client.fetch("/certificates?maxresults=5");
    * console.log(typeof client.fetch);

@@ -34,7 +34,7 @@ import type { OperationOptions, VaultClientOptions } from "./options.ts";
  *
  * @example
  * ```ts
- * import type { CryptographyClientOptions } from "./crypto_client.ts";
+ * import type { CryptographyClientOptions } from "kvfetch/keys";
  *
  * const options: CryptographyClientOptions = { forceRemote: true };
  * console.log(options.forceRemote);
@@ -53,7 +53,7 @@ export interface CryptographyClientOptions extends VaultClientOptions {
  *
  * @example
  * ```ts
- * import type { CryptographyOptions } from "./crypto_client.ts";
+ * import type { CryptographyOptions } from "kvfetch/keys";
  *
  * const options: CryptographyOptions = { forceRemote: true, signal: AbortSignal.timeout(5_000) };
  * console.log(options.forceRemote);
@@ -69,7 +69,7 @@ export interface CryptographyOptions extends OperationOptions {
  *
  * @example
  * ```ts
- * import type { EncryptParameters } from "./crypto_client.ts";
+ * import type { EncryptParameters } from "kvfetch/keys";
  *
  * const params: EncryptParameters = {
  *   algorithm: "RSA-OAEP-256",
@@ -94,7 +94,7 @@ export interface EncryptParameters {
  *
  * @example
  * ```ts
- * import type { DecryptParameters } from "./crypto_client.ts";
+ * import type { DecryptParameters } from "kvfetch/keys";
  *
  * const params: DecryptParameters = { algorithm: "RSA-OAEP-256", ciphertext: new Uint8Array(256) };
  * console.log(params.algorithm);
@@ -118,7 +118,7 @@ export interface DecryptParameters {
  *
  * @example
  * ```ts
- * import type { CryptographyResultBase } from "./crypto_client.ts";
+ * import type { CryptographyResultBase } from "kvfetch/keys";
  *
  * const where = (r: CryptographyResultBase) => (r.local ? "here" : "in the vault");
  * console.log(typeof where);
@@ -136,7 +136,7 @@ export interface CryptographyResultBase {
  *
  * @example
  * ```ts
- * import type { EncryptResult } from "./crypto_client.ts";
+ * import type { EncryptResult } from "kvfetch/keys";
  *
  * const size = (r: EncryptResult) => r.result.length;
  * console.log(typeof size);
@@ -160,7 +160,7 @@ export interface EncryptResult extends CryptographyResultBase {
  *
  * @example
  * ```ts
- * import type { DecryptResult } from "./crypto_client.ts";
+ * import type { DecryptResult } from "kvfetch/keys";
  *
  * const text = (r: DecryptResult) => new TextDecoder().decode(r.result);
  * console.log(typeof text);
@@ -178,7 +178,7 @@ export interface DecryptResult extends CryptographyResultBase {
  *
  * @example
  * ```ts
- * import type { WrapResult } from "./crypto_client.ts";
+ * import type { WrapResult } from "kvfetch/keys";
  *
  * const size = (r: WrapResult) => r.result.length;
  * console.log(typeof size);
@@ -196,7 +196,7 @@ export interface WrapResult extends CryptographyResultBase {
  *
  * @example
  * ```ts
- * import type { SignResult } from "./crypto_client.ts";
+ * import type { SignResult } from "kvfetch/keys";
  *
  * const size = (r: SignResult) => r.result.length;
  * console.log(typeof size);
@@ -214,7 +214,7 @@ export interface SignResult extends CryptographyResultBase {
  *
  * @example
  * ```ts
- * import type { VerifyResult } from "./crypto_client.ts";
+ * import type { VerifyResult } from "kvfetch/keys";
  *
  * const ok = (r: VerifyResult) => r.result;
  * console.log(typeof ok);
@@ -298,19 +298,20 @@ function forbidden(message: string): KvfetchError {
  *
  * @example Encrypt locally, decrypt in the vault
  * ```ts
- * import { CryptographyClient } from "./crypto_client.ts";
- * import { StaticTokenCredential } from "../auth/static_token.ts";
+ * import { CryptographyClient, KeyClient } from "kvfetch/keys";
+ * import { createEmulator } from "kvfetch/testing";
  *
- * const client = new CryptographyClient(
- *   "https://myvault.vault.azure.net/keys/data-key/0123456789abcdef0123456789abcdef",
- *   new StaticTokenCredential({ token: "…", expiresOnTimestamp: Date.now() + 60_000 }),
- * );
- * // const { result, local } = await client.encrypt({
- * //   algorithm: "RSA-OAEP-256",
- * //   plaintext: new TextEncoder().encode("a data key"),
- * // }); // local: true
- * // const { result: plaintext } = await client.decrypt({ algorithm: "RSA-OAEP-256", ciphertext: result });
- * console.log(client.keyID);
+ * const emulator = createEmulator({ vaults: ["myvault"] }); // against Azure: leave out fetch
+ * const options = { fetch: emulator.fetch };
+ * const keys = new KeyClient("https://myvault.vault.azure.net", emulator.credential(), options);
+ * const key = await keys.createRsaKey("data-key");
+ * const client = new CryptographyClient(key.id!, emulator.credential(), options);
+ * const { result, local } = await client.encrypt({
+ *   algorithm: "RSA-OAEP-256",
+ *   plaintext: new TextEncoder().encode("a data key"),
+ * }); // local: true, with the public key fetched once
+ * const { result: plaintext } = await client.decrypt({ algorithm: "RSA-OAEP-256", ciphertext: result });
+ * console.log(local, new TextDecoder().decode(plaintext)); // true "a data key"
  * ```
  */
 export class CryptographyClient {

@@ -21,7 +21,7 @@ import type { KeyVaultCertificate } from "./certificates_models.ts";
  *
  * @example An RSA-PSS signing key that can be exported again
  * ```ts
- * import type { DownloadCertificateOptions } from "./download_certificate.ts";
+ * import type { DownloadCertificateOptions } from "kvfetch/certificates";
  *
  * const options: DownloadCertificateOptions = {
  *   keyAlgorithm: { name: "RSA-PSS", hash: "SHA-256" },
@@ -49,7 +49,7 @@ export interface DownloadCertificateOptions extends OperationOptions {
  *
  * @example
  * ```ts
- * import type { PublicCertificate } from "./download_certificate.ts";
+ * import type { PublicCertificate } from "kvfetch/certificates";
  *
  * function header(c: PublicCertificate) {
  *   return { alg: "RS256", x5t: c.x5t, "x5t#S256": c["x5t#S256"] };
@@ -73,7 +73,7 @@ export interface PublicCertificate {
  *
  * @example
  * ```ts
- * import type { DownloadedCertificate } from "./download_certificate.ts";
+ * import type { DownloadedCertificate } from "kvfetch/certificates";
  *
  * async function sign(c: DownloadedCertificate, data: Uint8Array<ArrayBuffer>) {
  *   return new Uint8Array(await crypto.subtle.sign("RSASSA-PKCS1-v1_5", c.privateKey!, data));
@@ -104,7 +104,7 @@ export interface DownloadedCertificate extends PublicCertificate {
  *
  * @example The thumbprints a JWT header names
  * ```ts
- * import { publicCertificate } from "./download_certificate.ts";
+ * import { publicCertificate } from "kvfetch/certificates";
  *
  * async function headerFor(cer: Uint8Array) {
  *   const { x5t } = await publicCertificate(cer);

@@ -44,7 +44,7 @@ import { lazy } from "../http/_lazy.ts";
  *
  * @example
  * ```ts
- * import type { KeyClientOptions } from "./key_client.ts";
+ * import type { KeyClientOptions } from "kvfetch/keys";
  *
  * const options: KeyClientOptions = { serviceVersion: "7.6", timeoutMs: 10_000 };
  * console.log(options.serviceVersion);
@@ -57,7 +57,7 @@ export interface KeyClientOptions extends VaultClientOptions {}
  *
  * @example
  * ```ts
- * import type { KeyAttributesOptions } from "./key_client.ts";
+ * import type { KeyAttributesOptions } from "kvfetch/keys";
  *
  * const options: KeyAttributesOptions = { expiresOn: new Date(Date.now() + 365 * 86_400_000) };
  * console.log(options.expiresOn instanceof Date);
@@ -83,7 +83,7 @@ export interface KeyAttributesOptions extends OperationOptions {
  *
  * @example
  * ```ts
- * import type { CreateKeyOptions } from "./key_client.ts";
+ * import type { CreateKeyOptions } from "kvfetch/keys";
  *
  * const options: CreateKeyOptions = { keySize: 3072, keyOps: ["sign", "verify"] };
  * console.log(options.keySize);
@@ -105,7 +105,7 @@ export interface CreateKeyOptions extends KeyAttributesOptions {
  *
  * @example
  * ```ts
- * import type { CreateRsaKeyOptions } from "./key_client.ts";
+ * import type { CreateRsaKeyOptions } from "kvfetch/keys";
  *
  * const options: CreateRsaKeyOptions = { keySize: 4096, hsm: true };
  * console.log(options.hsm);
@@ -121,7 +121,7 @@ export interface CreateRsaKeyOptions extends Omit<CreateKeyOptions, "curve"> {
  *
  * @example
  * ```ts
- * import type { CreateEcKeyOptions } from "./key_client.ts";
+ * import type { CreateEcKeyOptions } from "kvfetch/keys";
  *
  * const options: CreateEcKeyOptions = { curve: "P-384" };
  * console.log(options.curve);
@@ -137,7 +137,7 @@ export interface CreateEcKeyOptions extends Omit<CreateKeyOptions, "keySize" | "
  *
  * @example
  * ```ts
- * import type { CreateOctKeyOptions } from "./key_client.ts";
+ * import type { CreateOctKeyOptions } from "kvfetch/keys";
  *
  * const options: CreateOctKeyOptions = { keySize: 256, hsm: true };
  * console.log(options.keySize);
@@ -153,7 +153,7 @@ export interface CreateOctKeyOptions extends Omit<CreateKeyOptions, "curve" | "p
  *
  * @example
  * ```ts
- * import type { ImportKeyOptions } from "./key_client.ts";
+ * import type { ImportKeyOptions } from "kvfetch/keys";
  *
  * const options: ImportKeyOptions = { hardwareProtected: true };
  * console.log(options.hardwareProtected);
@@ -169,7 +169,7 @@ export interface ImportKeyOptions extends KeyAttributesOptions {
  *
  * @example
  * ```ts
- * import type { UpdateKeyPropertiesOptions } from "./key_client.ts";
+ * import type { UpdateKeyPropertiesOptions } from "kvfetch/keys";
  *
  * const options: UpdateKeyPropertiesOptions = { enabled: false, keyOps: ["verify"] };
  * console.log(options.enabled);
@@ -185,7 +185,7 @@ export interface UpdateKeyPropertiesOptions extends Omit<KeyAttributesOptions, "
  *
  * @example
  * ```ts
- * import type { GetKeyOptions } from "./key_client.ts";
+ * import type { GetKeyOptions } from "kvfetch/keys";
  *
  * const options: GetKeyOptions = { version: "0123456789abcdef0123456789abcdef" };
  * console.log(options.version);
@@ -201,7 +201,7 @@ export interface GetKeyOptions extends OperationOptions {
  *
  * @example
  * ```ts
- * import type { ReleaseKeyOptions } from "./key_client.ts";
+ * import type { ReleaseKeyOptions } from "kvfetch/keys";
  *
  * const options: ReleaseKeyOptions = { algorithm: "RSA_AES_KEY_WRAP_256" };
  * console.log(options.algorithm);
@@ -219,7 +219,7 @@ export interface ReleaseKeyOptions extends GetKeyOptions {
  *
  * @example
  * ```ts
- * import type { ReleaseKeyResult } from "./key_client.ts";
+ * import type { ReleaseKeyResult } from "kvfetch/keys";
  *
  * const header = (r: ReleaseKeyResult) => JSON.parse(atob(r.value.split(".")[0]!));
  * console.log(typeof header);
@@ -235,7 +235,7 @@ export interface ReleaseKeyResult {
  *
  * @example
  * ```ts
- * import type { GetCryptographyClientOptions } from "./key_client.ts";
+ * import type { GetCryptographyClientOptions } from "kvfetch/keys";
  *
  * const options: GetCryptographyClientOptions = { keyVersion: "0123456789abcdef0123456789abcdef" };
  * console.log(options.keyVersion);
@@ -270,8 +270,8 @@ const DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?!$)(\d+H)?(\d+M)?(\d+S)
  *
  * @example Retrieve a JSON Web Key (the seed's `client.get_key(vault, name, version).key`)
  * ```ts
- * import { KeyClient } from "./key_client.ts";
- * import { ClientSecretCredential } from "../auth/client_secret.ts";
+ * import { KeyClient } from "kvfetch/keys";
+ * import { ClientSecretCredential } from "kvfetch";
  *
  * const credential = new ClientSecretCredential({
  *   tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
@@ -737,15 +737,17 @@ export class KeyClient {
    *
    * @example
    * ```ts
-   * import { KeyClient } from "./key_client.ts";
-   * import { StaticTokenCredential } from "../auth/static_token.ts";
+   * import { KeyClient } from "kvfetch/keys";
+   * import { createEmulator } from "kvfetch/testing";
+   *
+   * const emulator = createEmulator({ vaults: ["myvault"] });
    *
    * const client = new KeyClient(
    *   "https://myvault.vault.azure.net",
-   *   new StaticTokenCredential({ token: "…", expiresOnTimestamp: Date.now() + 60_000 }),
+   *   emulator.credential(),
+   *   { fetch: emulator.fetch }, // against Azure: leave out fetch
    * );
-   * // const response = await client.fetch("/keys?maxresults=5");
-   * console.log(typeof client.fetch);
+   * const response = await client.fetch("/keys?maxresults=5");
    * ```
    *
    * @param path The path below the vault, e.g. `/keys?maxresults=5`.

@@ -32,7 +32,7 @@ export type { PollOptions } from "./options.ts";
  *
  * @example
  * ```ts
- * import type { SecretClientOptions } from "./secret_client.ts";
+ * import type { SecretClientOptions } from "kvfetch/secrets";
  *
  * const options: SecretClientOptions = { serviceVersion: "7.6", timeoutMs: 10_000 };
  * console.log(options.serviceVersion);
@@ -45,7 +45,7 @@ export interface SecretClientOptions extends VaultClientOptions {}
  *
  * @example
  * ```ts
- * import type { SetSecretOptions } from "./secret_client.ts";
+ * import type { SetSecretOptions } from "kvfetch/secrets";
  *
  * const options: SetSecretOptions = {
  *   contentType: "text/plain",
@@ -73,7 +73,7 @@ export interface SetSecretOptions extends OperationOptions {
  *
  * @example
  * ```ts
- * import type { GetSecretOptions } from "./secret_client.ts";
+ * import type { GetSecretOptions } from "kvfetch/secrets";
  *
  * const options: GetSecretOptions = { version: "0123456789abcdef0123456789abcdef" };
  * console.log(options.version);
@@ -89,7 +89,7 @@ export interface GetSecretOptions extends OperationOptions {
  *
  * @example
  * ```ts
- * import type { UpdateSecretPropertiesOptions } from "./secret_client.ts";
+ * import type { UpdateSecretPropertiesOptions } from "kvfetch/secrets";
  *
  * const options: UpdateSecretPropertiesOptions = { enabled: false };
  * console.log(options.enabled);
@@ -110,8 +110,8 @@ export interface UpdateSecretPropertiesOptions extends Omit<SetSecretOptions, ne
  *
  * @example Retrieve a secret (the seed's `client.get_secret(vault, name, version)`)
  * ```ts
- * import { SecretClient } from "./secret_client.ts";
- * import { ClientSecretCredential } from "../auth/client_secret.ts";
+ * import { SecretClient } from "kvfetch/secrets";
+ * import { ClientSecretCredential } from "kvfetch";
  *
  * const credential = new ClientSecretCredential({
  *   tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
@@ -333,16 +333,18 @@ export class SecretClient {
    *
    * @example Reading the first page of secrets as raw JSON
    * ```ts
-   * import { SecretClient } from "./secret_client.ts";
-   * import { StaticTokenCredential } from "../auth/static_token.ts";
+   * import { SecretClient } from "kvfetch/secrets";
+   * import { createEmulator } from "kvfetch/testing";
+   *
+   * const emulator = createEmulator({ vaults: ["myvault"] });
    *
    * const client = new SecretClient(
    *   "https://myvault.vault.azure.net",
-   *   new StaticTokenCredential({ token: "…", expiresOnTimestamp: Date.now() + 60_000 }),
+   *   emulator.credential(),
+   *   { fetch: emulator.fetch }, // against Azure: leave out fetch
    * );
-   * // const response = await client.fetch("/secrets?maxresults=5");
+   * const response = await client.fetch("/secrets?maxresults=5");
    * // console.log(response.status, await response.json());
-   * console.log(typeof client.fetch);
    * ```
    *
    * @param path The path below the vault, e.g. `/secrets?maxresults=5`.

@@ -50,13 +50,15 @@ import type {
  *
  * @example Pinning a client to the default of this release
  * ```ts
- * import { DEFAULT_VAULTS_API_VERSION, VaultsClient } from "./mod.ts";
- * import { StaticTokenCredential } from "../auth/static_token.ts";
+ * import { DEFAULT_VAULTS_API_VERSION, VaultsClient } from "kvfetch/management";
+ * import { createEmulator } from "kvfetch/testing";
+ *
+ * const emulator = createEmulator({ vaults: ["myvault"] });
  *
  * const vaults = new VaultsClient(
- *   "00000000-0000-0000-0000-000000000000",
- *   new StaticTokenCredential({ token: "…", expiresOnTimestamp: Date.now() + 600_000 }),
- *   { apiVersion: DEFAULT_VAULTS_API_VERSION },
+ *   emulator.subscriptionId,
+ *   emulator.credential(),
+ *   { apiVersion: DEFAULT_VAULTS_API_VERSION, fetch: emulator.fetch }, // against Azure: no fetch
  * );
  * console.log(vaults.apiVersion);
  * ```
@@ -71,7 +73,7 @@ const RESOURCES_API_VERSION = "2015-11-01";
  *
  * @example A client pinned to an older api-version, naming the tenant recoveries use
  * ```ts
- * import type { VaultsClientOptions } from "./vaults_client.ts";
+ * import type { VaultsClientOptions } from "kvfetch/management";
  *
  * const options: VaultsClientOptions = {
  *   apiVersion: "2025-05-01",
@@ -98,7 +100,7 @@ export interface VaultsClientOptions extends ArmClientOptions {
  *
  * @example
  * ```ts
- * import type { RecoverVaultOptions } from "./vaults_client.ts";
+ * import type { RecoverVaultOptions } from "kvfetch/management";
  *
  * const options: RecoverVaultOptions = { tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47" };
  * console.log(options.tenantId);
@@ -117,7 +119,7 @@ export interface RecoverVaultOptions extends LroOptions {
  *
  * @example
  * ```ts
- * import type { AccessPolicyUpdateKind } from "./vaults_client.ts";
+ * import type { AccessPolicyUpdateKind } from "kvfetch/management";
  *
  * const kind: AccessPolicyUpdateKind = "add";
  * console.log(kind);
@@ -136,8 +138,8 @@ export type AccessPolicyUpdateKind = "add" | "replace" | "remove";
  *
  * @example Create a vault (the Python sample's `vaults.create_or_update`)
  * ```ts
- * import { VaultsClient } from "./vaults_client.ts";
- * import { ClientSecretCredential } from "../auth/client_secret.ts";
+ * import { VaultsClient } from "kvfetch/management";
+ * import { ClientSecretCredential } from "kvfetch";
  *
  * const credential = new ClientSecretCredential({
  *   tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
