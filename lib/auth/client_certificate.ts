@@ -147,6 +147,12 @@ export class ClientCertificateCredential implements TokenCredential {
    *
    * @param scopes One resource's `.default` scope, e.g. `https://vault.azure.net/.default`.
    * @param options Tenant, claims, CAE and cancellation.
+   *
+   * @throws {AuthenticationError} When Microsoft Entra ID refuses to issue a token (`error`,
+   *   `errorCodes`).
+   * @throws {CredentialUnavailableError} When the credential cannot work here.
+   * @throws {KvfetchError} When the token endpoint cannot be reached (`ERR_NETWORK`, `ERR_TIMEOUT`).
+   * @throws {TypeError} When the scopes or options are invalid.
    */
   getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
     return this.#client.getToken(scopes, options);

@@ -71,6 +71,9 @@ export class StaticTokenCredential implements TokenCredential {
    *
    * @param scopes Checked for shape only: the token is what it is.
    * @param options Only `abortSignal` is honoured.
+   *
+   * @throws {CredentialUnavailableError} When the token has expired.
+   * @throws {TypeError} When the scopes are invalid.
    */
   getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
     try {

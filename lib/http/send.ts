@@ -278,6 +278,10 @@ export function resultHead(result: HttpResult): { status: number; headers: Heade
  * 401 or a 404 means; {@link responseError} turns an unexpected one into a `RestError`.
  * Rejects with a `KvfetchError` (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_RESPONSE_TOO_LARGE`, or
  * `ERR_HTTP_STATUS` for a redirect), or with `signal.reason` when the caller aborts.
+ *
+ * @throws {KvfetchError} `ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_RESPONSE_TOO_LARGE`, or
+ *   `ERR_HTTP_STATUS` for a redirect (not followed).
+ * @throws {TypeError} When the request or an option is invalid (nothing is sent).
  */
 export function send(request: HttpRequest, options: HttpOptions = {}): Promise<HttpResult> {
   try {

@@ -270,6 +270,13 @@ export class CertificateClient {
    * @param name 1–127 letters, digits and dashes.
    * @param policy How to make the certificate (needs a subject or SANs).
    * @param options Attributes, tags, and how to wait.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   createCertificate(
     name: string,
@@ -301,6 +308,13 @@ export class CertificateClient {
    * @param name 1–127 letters, digits and dashes.
    * @param policy How to make the certificate (needs a subject or SANs).
    * @param options Attributes, tags, and how to wait.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   createCertificate(
     name: string,
@@ -365,6 +379,13 @@ export class CertificateClient {
    *
    * @param name The certificate's name.
    * @param options How often and how long to poll.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async waitForCertificateOperation(
     name: string,
@@ -404,6 +425,13 @@ export class CertificateClient {
    *
    * @param name The certificate's name.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async getCertificateOperation(
     name: string,
@@ -422,6 +450,13 @@ export class CertificateClient {
    *
    * @param name The certificate's name.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async cancelCertificateOperation(
     name: string,
@@ -439,6 +474,13 @@ export class CertificateClient {
    *
    * @param name The certificate's name.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async deleteCertificateOperation(
     name: string,
@@ -479,6 +521,13 @@ export class CertificateClient {
    * @param x509Certificates The signed certificate first, then its chain: DER bytes, or PEM
    *   text (one or more `CERTIFICATE` blocks each).
    * @param options Attributes and tags of the certificate.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async mergeCertificate(
     name: string,
@@ -542,6 +591,13 @@ export class CertificateClient {
    * @param name The certificate's name.
    * @param certificate PFX bytes, or PEM text (chain plus PKCS#8 key).
    * @param options Password, policy, attributes and tags.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async importCertificate(
     name: string,
@@ -606,6 +662,13 @@ export class CertificateClient {
    *
    * @param name The certificate's name.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async getCertificate(
     name: string,
@@ -622,6 +685,13 @@ export class CertificateClient {
    * @param name The certificate's name.
    * @param version The version (32 hex characters).
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async getCertificateVersion(
     name: string,
@@ -643,6 +713,13 @@ export class CertificateClient {
    * @param name The certificate's name.
    * @param version The version (`""` for the latest).
    * @param options Enabled and tags.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async updateCertificateProperties(
     name: string,
@@ -659,6 +736,13 @@ export class CertificateClient {
    *
    * @param name The certificate's name.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async getCertificatePolicy(
     name: string,
@@ -682,6 +766,13 @@ export class CertificateClient {
    * @param name The certificate's name.
    * @param policy The fields to change.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async updateCertificatePolicy(
     name: string,
@@ -707,6 +798,13 @@ export class CertificateClient {
    * Lists the vault's certificates, latest versions (`GET /certificates`).
    *
    * @param options `includePending`, cancellation, page bound.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   listPropertiesOfCertificates(
     options: ListCertificatesOptions = {},
@@ -721,6 +819,13 @@ export class CertificateClient {
    *
    * @param name The certificate's name.
    * @param options Cancellation, page bound.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   listPropertiesOfCertificateVersions(
     name: string,
@@ -736,6 +841,13 @@ export class CertificateClient {
    * /deletedcertificates`).
    *
    * @param options `includePending`, cancellation, page bound.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   listDeletedCertificates(
     options: ListCertificatesOptions = {},
@@ -753,6 +865,13 @@ export class CertificateClient {
    *
    * @param name The certificate's name.
    * @param options Whether and how long to wait.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async deleteCertificate(name: string, options: PollOptions = {}): Promise<DeletedCertificate> {
     const poll = pollOptions(options);
@@ -774,6 +893,13 @@ export class CertificateClient {
    *
    * @param name The certificate's name.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async getDeletedCertificate(
     name: string,
@@ -794,6 +920,13 @@ export class CertificateClient {
    *
    * @param name The certificate's name.
    * @param options Whether and how long to wait.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async recoverDeletedCertificate(
     name: string,
@@ -817,6 +950,13 @@ export class CertificateClient {
    *
    * @param name The certificate's name.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async purgeDeletedCertificate(name: string, options: OperationOptions = {}): Promise<void> {
     const path = `/deletedcertificates/${checkName(name)}`;
@@ -829,6 +969,13 @@ export class CertificateClient {
    *
    * @param name The certificate's name.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async backupCertificate(name: string, options: OperationOptions = {}): Promise<Uint8Array> {
     const path = `/certificates/${checkName(name)}/backup`;
@@ -844,6 +991,13 @@ export class CertificateClient {
    *
    * @param backup The backup bytes.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async restoreCertificateBackup(
     backup: Uint8Array,
@@ -863,6 +1017,13 @@ export class CertificateClient {
    *
    * @param contacts At least one contact, each with an e-mail address.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async setContacts(
     contacts: CertificateContact[],
@@ -887,6 +1048,13 @@ export class CertificateClient {
    * contacts answers 404 (`ContactsNotFound`), a `RestError`.
    *
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async getContacts(options: OperationOptions = {}): Promise<CertificateContact[]> {
     return await this.#contacts("GET", operationSignal(options));
@@ -896,6 +1064,13 @@ export class CertificateClient {
    * Deletes the vault's certificate contacts (`DELETE /certificates/contacts`), returning them.
    *
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async deleteContacts(options: OperationOptions = {}): Promise<CertificateContact[]> {
     return await this.#contacts("DELETE", operationSignal(options));
@@ -910,6 +1085,13 @@ export class CertificateClient {
    * @param issuerName 1–127 letters, digits and dashes.
    * @param provider The provider, e.g. `DigiCert`, `GlobalSign`.
    * @param options Credentials, organisation, enabled.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async createIssuer(
     issuerName: string,
@@ -927,6 +1109,13 @@ export class CertificateClient {
    *
    * @param issuerName The issuer's name.
    * @param options The fields to change.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async updateIssuer(
     issuerName: string,
@@ -941,6 +1130,13 @@ export class CertificateClient {
    *
    * @param issuerName The issuer's name.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async getIssuer(issuerName: string, options: OperationOptions = {}): Promise<CertificateIssuer> {
     checkIssuerName(issuerName);
@@ -952,6 +1148,13 @@ export class CertificateClient {
    *
    * @param issuerName The issuer's name.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async deleteIssuer(
     issuerName: string,
@@ -965,6 +1168,13 @@ export class CertificateClient {
    * Lists the vault's issuers (`GET /certificates/issuers`).
    *
    * @param options Cancellation, page bound.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   listPropertiesOfIssuers(options: ListOptions = {}): PagedAsyncIterableIterator<IssuerProperties> {
     const { IssuerItemSchema } = certificateSchemas();
@@ -999,6 +1209,13 @@ export class CertificateClient {
    *
    * @param name The certificate's name.
    * @param options `version`, how to import the key, cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async downloadCertificate(
     name: string,
@@ -1032,6 +1249,13 @@ export class CertificateClient {
    *
    * @param path The path below the vault, e.g. `/certificates?maxresults=5`.
    * @param init Method, headers, body and signal, as for `fetch`.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   fetch(path: string, init: RequestInit = {}): Promise<Response> {
     return this.#ops.fetch(path, init);

@@ -372,6 +372,13 @@ export class CryptographyClient {
    *
    * @param params Algorithm, plaintext, and IV or additional data for AES.
    * @param options `forceRemote`, cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async encrypt(
     params: EncryptParameters,
@@ -430,6 +437,13 @@ export class CryptographyClient {
    *
    * @param params Algorithm, ciphertext, and IV, tag, additional data for AES.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async decrypt(params: DecryptParameters, options: OperationOptions = {}): Promise<DecryptResult> {
     need(typeof params == "object" && params, "params", "must be an object");
@@ -460,6 +474,13 @@ export class CryptographyClient {
    * @param algorithm The wrapping algorithm.
    * @param keyToWrap The key bytes to wrap.
    * @param options `forceRemote`, cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async wrapKey(
     algorithm: KeyWrapAlgorithm,
@@ -492,6 +513,13 @@ export class CryptographyClient {
    * @param algorithm The wrapping algorithm.
    * @param encryptedKey The wrapped key.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async unwrapKey(
     algorithm: KeyWrapAlgorithm,
@@ -512,6 +540,13 @@ export class CryptographyClient {
    * @param algorithm The signature algorithm.
    * @param digest The digest: 32 bytes for *256 (and ES256K), 48 for *384, 64 for *512.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async sign(
     algorithm: SignatureAlgorithm,
@@ -531,6 +566,13 @@ export class CryptographyClient {
    * @param algorithm The signature algorithm.
    * @param data The data to sign.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async signData(
     algorithm: SignatureAlgorithm,
@@ -551,6 +593,13 @@ export class CryptographyClient {
    * @param digest The digest that was signed.
    * @param signature The signature (raw `r‖s` for ECDSA).
    * @param options `forceRemote`, cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async verify(
     algorithm: SignatureAlgorithm,
@@ -582,6 +631,13 @@ export class CryptographyClient {
    * @param data The data that was signed.
    * @param signature The signature (raw `r‖s` for ECDSA).
    * @param options `forceRemote`, cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async verifyData(
     algorithm: SignatureAlgorithm,
@@ -618,6 +674,13 @@ export class CryptographyClient {
    * use the key but not read it (403), `ERR_KEY_OPERATION_FORBIDDEN`.
    *
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async getKey(options: OperationOptions = {}): Promise<KeyVaultKey> {
     const key = await this.#fetch(options);

@@ -114,6 +114,9 @@ export interface DownloadedCertificate extends PublicCertificate {
  * ```
  *
  * @param certificate DER bytes, or a {@link KeyVaultCertificate} with its `cer`.
+ *
+ * @throws {KvfetchError} `ERR_INVALID_CERTIFICATE` when the DER is not an X.509 certificate.
+ * @throws {TypeError} When an argument is invalid.
  */
 export async function publicCertificate(
   certificate: Uint8Array | KeyVaultCertificate,

@@ -110,6 +110,11 @@ const encodeJson = (value: unknown) => toBase64url(new TextEncoder().encode(JSON
  *
  * @param payload The claims (a plain object).
  * @param options The key, algorithm, header and registered claims.
+ *
+ * @throws {RestError} When the vault refuses to sign (`statusCode`, `errorCode`).
+ * @throws {KvfetchError} `ERR_KEY_OPERATION_FORBIDDEN` when the key may not sign; network and
+ *   credential failures as for every vault operation.
+ * @throws {TypeError} When the payload or an option is invalid (nothing is sent).
  */
 export async function signJwt(
   payload: Record<string, unknown>,

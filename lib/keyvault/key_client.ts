@@ -268,19 +268,25 @@ const DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?!$)(\d+H)?(\d+M)?(\d+S)
  * Vault is done instead of pollers. Every returned key carries its JSON Web Key as Key Vault
  * sent it (`key`) and as a standard JWK (`jwk`), ready for jose or Web Crypto.
  *
- * @example Retrieve a JSON Web Key (the seed's `client.get_key(vault, name, version).key`)
+ * @example Create a key and retrieve its JSON Web Key (against the emulator; on Azure, leave out `fetch`)
  * ```ts
+ * import { ClientSecretCredential } from "kvfetch/auth";
  * import { KeyClient } from "kvfetch/keys";
- * import { ClientSecretCredential } from "kvfetch";
+ * import { createEmulator } from "kvfetch/testing";
  *
+ * const emulator = createEmulator({ vaults: ["myvault"] });
  * const credential = new ClientSecretCredential({
- *   tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
- *   clientId: "00000000-0000-0000-0000-000000000001",
- *   clientSecret: "from-a-secret-store",
+ *   tenantId: emulator.env.AZURE_TENANT_ID,
+ *   clientId: emulator.env.AZURE_CLIENT_ID,
+ *   clientSecret: emulator.env.AZURE_CLIENT_SECRET,
+ *   fetch: emulator.fetch,
  * });
- * const client = new KeyClient("https://VAULT_ID.vault.azure.net/", credential);
- * // const { key, jwk } = await client.getKey("KEY_ID", { version: "KEY_VERSION" });
- * console.log(client.vaultUrl);
+ * const client = new KeyClient("https://myvault.vault.azure.net", credential, {
+ *   fetch: emulator.fetch,
+ * });
+ * await client.createEcKey("signing-key", { curve: "P-256" });
+ * const { key, jwk } = await client.getKey("signing-key"); // or { version }
+ * console.log(key?.kty, jwk?.kty); // EC EC
  * ```
  */
 export class KeyClient {
@@ -310,6 +316,13 @@ export class KeyClient {
    * @param name 1–127 letters, digits and dashes.
    * @param keyType `RSA`, `RSA-HSM`, `EC`, `EC-HSM`, `oct` or `oct-HSM`.
    * @param options Size, curve, operations, attributes, tags, release policy.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async createKey(
     name: string,
@@ -361,6 +374,13 @@ export class KeyClient {
    *
    * @param name The key's name.
    * @param options Size (2048, 3072, 4096), exponent, operations, attributes.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   createRsaKey(name: string, options: CreateRsaKeyOptions = {}): Promise<KeyVaultKey> {
     const { hsm, ...rest } = options;
@@ -372,6 +392,13 @@ export class KeyClient {
    *
    * @param name The key's name.
    * @param options Curve, operations, attributes.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   createEcKey(name: string, options: CreateEcKeyOptions = {}): Promise<KeyVaultKey> {
     const { hsm, ...rest } = options;
@@ -383,6 +410,13 @@ export class KeyClient {
    *
    * @param name The key's name.
    * @param options Size (128, 192, 256), operations, attributes.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   createOctKey(name: string, options: CreateOctKeyOptions = {}): Promise<KeyVaultKey> {
     const { hsm, ...rest } = options;
@@ -396,6 +430,13 @@ export class KeyClient {
    * @param name The key's name.
    * @param key The key to import (Key Vault's or standard JWK form).
    * @param options HSM protection, attributes, tags, release policy.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async importKey(
     name: string,
@@ -426,6 +467,13 @@ export class KeyClient {
    *
    * @param name The key's name.
    * @param options `version`: a specific version instead of the latest.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async getKey(name: string, options: GetKeyOptions = {}): Promise<KeyVaultKey> {
     const path = `/keys/${checkName(name)}/${checkVersion(options.version)}`;
@@ -439,6 +487,13 @@ export class KeyClient {
    * @param name The key's name.
    * @param version The version to update (`""` for the latest).
    * @param options What to change.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async updateKeyProperties(
     name: string,
@@ -454,6 +509,13 @@ export class KeyClient {
    * Lists the vault's keys, latest versions (`GET /keys`).
    *
    * @param options Cancellation, page bound.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   listPropertiesOfKeys(options: ListOptions = {}): PagedAsyncIterableIterator<KeyProperties> {
     return this.#ops.list("/keys", keySchemas().KeyBundleSchema, toKeyProperties, options);
@@ -464,6 +526,13 @@ export class KeyClient {
    *
    * @param name The key's name.
    * @param options Cancellation, page bound.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   listPropertiesOfKeyVersions(
     name: string,
@@ -477,6 +546,13 @@ export class KeyClient {
    * Lists deleted keys that can still be recovered or purged (`GET /deletedkeys`).
    *
    * @param options Cancellation, page bound.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   listDeletedKeys(options: ListOptions = {}): PagedAsyncIterableIterator<DeletedKey> {
     return this.#ops.list("/deletedkeys", keySchemas().KeyBundleSchema, toDeletedKey, options);
@@ -488,6 +564,13 @@ export class KeyClient {
    *
    * @param name The key's name.
    * @param options Whether and how long to wait.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async deleteKey(name: string, options: PollOptions = {}): Promise<DeletedKey> {
     const poll = pollOptions(options);
@@ -504,6 +587,13 @@ export class KeyClient {
    *
    * @param name The key's name.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async getDeletedKey(name: string, options: OperationOptions = {}): Promise<DeletedKey> {
     return toDeletedKey(
@@ -517,6 +607,13 @@ export class KeyClient {
    *
    * @param name The key's name.
    * @param options Whether and how long to wait.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async recoverDeletedKey(name: string, options: PollOptions = {}): Promise<KeyVaultKey> {
     const poll = pollOptions(options);
@@ -532,6 +629,13 @@ export class KeyClient {
    *
    * @param name The key's name.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async purgeDeletedKey(name: string, options: OperationOptions = {}): Promise<void> {
     const path = `/deletedkeys/${checkName(name)}`;
@@ -544,6 +648,13 @@ export class KeyClient {
    *
    * @param name The key's name.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async backupKey(name: string, options: OperationOptions = {}): Promise<Uint8Array> {
     const path = `/keys/${checkName(name)}/backup`;
@@ -556,6 +667,13 @@ export class KeyClient {
    *
    * @param backup The backup bytes.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async restoreKeyBackup(backup: Uint8Array, options: OperationOptions = {}): Promise<KeyVaultKey> {
     need(backup instanceof Uint8Array && backup.length, "backup", "must be a non-empty Uint8Array");
@@ -569,6 +687,13 @@ export class KeyClient {
    *
    * @param name The key's name.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async rotateKey(name: string, options: OperationOptions = {}): Promise<KeyVaultKey> {
     return toKey(
@@ -581,6 +706,13 @@ export class KeyClient {
    *
    * @param name The key's name.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async getKeyRotationPolicy(
     name: string,
@@ -603,6 +735,13 @@ export class KeyClient {
    * @param name The key's name.
    * @param policy The actions and the lifetime of new versions (ISO 8601 durations).
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async updateKeyRotationPolicy(
     name: string,
@@ -643,6 +782,13 @@ export class KeyClient {
    *
    * @param count How many bytes: 1 to 128.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async getRandomBytes(count: number, options: OperationOptions = {}): Promise<Uint8Array> {
     need(
@@ -670,6 +816,13 @@ export class KeyClient {
    * @param name The key's name.
    * @param targetAttestationToken The attestation token of the environment to release to.
    * @param options Version, nonce, wrapping algorithm.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async releaseKey(
     name: string,
@@ -707,6 +860,13 @@ export class KeyClient {
    *
    * @param name The key's name.
    * @param options `version`: a specific version instead of the latest.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async getKeyAttestation(name: string, options: GetKeyOptions = {}): Promise<KeyVaultKey> {
     const path = `/keys/${checkName(name)}/${checkVersion(options.version)}/attestation`;
@@ -719,6 +879,8 @@ export class KeyClient {
    *
    * @param name The key's name.
    * @param options `keyVersion`: a specific version instead of the latest; `forceRemote`.
+   *
+   * @throws {TypeError} When the name or version is invalid.
    */
   getCryptographyClient(
     name: string,
@@ -752,6 +914,13 @@ export class KeyClient {
    *
    * @param path The path below the vault, e.g. `/keys?maxresults=5`.
    * @param init Method, headers, body and signal, as for `fetch`.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   fetch(path: string, init: RequestInit = {}): Promise<Response> {
     return this.#ops.fetch(path, init);

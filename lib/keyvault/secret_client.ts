@@ -108,20 +108,25 @@ export interface UpdateSecretPropertiesOptions extends Omit<SetSecretOptions, ne
  * for (after checking the resource belongs to the vault's host), and the challenge is then
  * remembered for the whole process.
  *
- * @example Retrieve a secret (the seed's `client.get_secret(vault, name, version)`)
+ * @example Set and retrieve a secret (against the emulator; on Azure, leave out `fetch`)
  * ```ts
+ * import { ClientSecretCredential } from "kvfetch/auth";
  * import { SecretClient } from "kvfetch/secrets";
- * import { ClientSecretCredential } from "kvfetch";
+ * import { createEmulator } from "kvfetch/testing";
  *
+ * const emulator = createEmulator({ vaults: ["myvault"] });
  * const credential = new ClientSecretCredential({
- *   tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
- *   clientId: "00000000-0000-0000-0000-000000000001",
- *   clientSecret: "from-a-secret-store",
+ *   tenantId: emulator.env.AZURE_TENANT_ID,
+ *   clientId: emulator.env.AZURE_CLIENT_ID,
+ *   clientSecret: emulator.env.AZURE_CLIENT_SECRET, // from a secret store
+ *   fetch: emulator.fetch,
  * });
- * const client = new SecretClient("https://VAULT_ID.vault.azure.net/", credential);
- * // const secret = await client.getSecret("SECRET_ID", { version: "SECRET_VERSION" });
- * // console.log(secret.value);
- * console.log(client.vaultUrl);
+ * const client = new SecretClient("https://myvault.vault.azure.net", credential, {
+ *   fetch: emulator.fetch,
+ * });
+ * const { properties } = await client.setSecret("db-password", "s3cret");
+ * const secret = await client.getSecret("db-password", { version: properties.version });
+ * console.log(secret.value); // s3cret
  * ```
  */
 export class SecretClient {
@@ -147,6 +152,13 @@ export class SecretClient {
    * @param name 1–127 letters, digits and dashes.
    * @param value The value (at most 25 KiB of UTF-8).
    * @param options Content type, attributes, tags.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `SecretNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async setSecret(
     name: string,
@@ -176,6 +188,13 @@ export class SecretClient {
    *
    * @param name The secret's name.
    * @param options `version`: a specific version instead of the latest.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `SecretNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async getSecret(name: string, options: GetSecretOptions = {}): Promise<KeyVaultSecret> {
     const path = `/secrets/${checkName(name)}/${checkVersion(options.version)}`;
@@ -189,6 +208,13 @@ export class SecretClient {
    * @param name The secret's name.
    * @param version The version to update (`""` for the latest).
    * @param options The new content type, attributes and tags.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `SecretNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async updateSecretProperties(
     name: string,
@@ -205,6 +231,13 @@ export class SecretClient {
    * Lists the vault's secrets, latest versions, without values (`GET /secrets`).
    *
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `SecretNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   listPropertiesOfSecrets(
     options: ListOptions = {},
@@ -217,6 +250,13 @@ export class SecretClient {
    *
    * @param name The secret's name.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `SecretNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   listPropertiesOfSecretVersions(
     name: string,
@@ -230,6 +270,13 @@ export class SecretClient {
    * Lists deleted secrets that can still be recovered or purged (`GET /deletedsecrets`).
    *
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `SecretNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   listDeletedSecrets(options: ListOptions = {}): PagedAsyncIterableIterator<DeletedSecret> {
     return this.#ops.list("/deletedsecrets", SecretBundleSchema, toDeletedSecret, options);
@@ -241,6 +288,13 @@ export class SecretClient {
    *
    * @param name The secret's name.
    * @param options Whether and how long to wait.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `SecretNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async deleteSecret(name: string, options: PollOptions = {}): Promise<DeletedSecret> {
     const poll = pollOptions(options);
@@ -258,6 +312,13 @@ export class SecretClient {
    *
    * @param name The secret's name.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `SecretNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async getDeletedSecret(name: string, options: OperationOptions = {}): Promise<DeletedSecret> {
     return toDeletedSecret(
@@ -271,6 +332,13 @@ export class SecretClient {
    *
    * @param name The secret's name.
    * @param options Whether and how long to wait.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `SecretNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async recoverDeletedSecret(name: string, options: PollOptions = {}): Promise<SecretProperties> {
     const poll = pollOptions(options);
@@ -288,6 +356,13 @@ export class SecretClient {
    *
    * @param name The secret's name.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `SecretNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async purgeDeletedSecret(name: string, options: OperationOptions = {}): Promise<void> {
     const path = `/deletedsecrets/${checkName(name)}`;
@@ -300,6 +375,13 @@ export class SecretClient {
    *
    * @param name The secret's name.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `SecretNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async backupSecret(name: string, options: OperationOptions = {}): Promise<Uint8Array> {
     const path = `/secrets/${checkName(name)}/backup`;
@@ -313,6 +395,13 @@ export class SecretClient {
    *
    * @param backup The backup bytes.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `SecretNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async restoreSecretBackup(
     backup: Uint8Array,
@@ -349,6 +438,13 @@ export class SecretClient {
    *
    * @param path The path below the vault, e.g. `/secrets?maxresults=5`.
    * @param init Method, headers, body and signal, as for `fetch`.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `SecretNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   fetch(path: string, init: RequestInit = {}): Promise<Response> {
     return this.#ops.fetch(path, init);

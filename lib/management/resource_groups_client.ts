@@ -122,6 +122,12 @@ export class ResourceGroupsClient {
    * @param resourceGroupName 1–90 letters, digits, `_`, `-`, `.`, `(` and `)`, not ending in `.`.
    * @param parameters Location and tags.
    * @param options How to wait.
+   *
+   * @throws {ArmError} When ARM answers with a status the operation does not expect
+   *   (`statusCode`, Azure's `errorCode`, `details`).
+   * @throws {KvfetchError} When ARM cannot be reached or answers something unusable, an operation
+   *   fails or times out (`ERR_OPERATION_FAILED`, `ERR_OPERATION_TIMEOUT`), or the credential fails.
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async createOrUpdate(
     resourceGroupName: string,
@@ -153,6 +159,12 @@ export class ResourceGroupsClient {
    *
    * @param resourceGroupName The group.
    * @param options Cancellation.
+   *
+   * @throws {ArmError} When ARM answers with a status the operation does not expect
+   *   (`statusCode`, Azure's `errorCode`, `details`).
+   * @throws {KvfetchError} When ARM cannot be reached or answers something unusable, an operation
+   *   fails or times out (`ERR_OPERATION_FAILED`, `ERR_OPERATION_TIMEOUT`), or the credential fails.
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async get(resourceGroupName: string, options: ArmOperationOptions = {}): Promise<ResourceGroup> {
     const url = this.#arm.url(this.#path(resourceGroupName));
@@ -165,6 +177,12 @@ export class ResourceGroupsClient {
    *
    * @param resourceGroupName The group.
    * @param options How to wait.
+   *
+   * @throws {ArmError} When ARM answers with a status the operation does not expect
+   *   (`statusCode`, Azure's `errorCode`, `details`).
+   * @throws {KvfetchError} When ARM cannot be reached or answers something unusable, an operation
+   *   fails or times out (`ERR_OPERATION_FAILED`, `ERR_OPERATION_TIMEOUT`), or the credential fails.
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async delete(resourceGroupName: string, options: LroOptions = {}): Promise<void> {
     const lro = lroOptions(options);

@@ -199,6 +199,12 @@ export class VaultsClient {
    * @param parameters Location, tags and properties (`tenantId` and `sku` required; the SKU
    *   family defaults to `A`).
    * @param options How to wait.
+   *
+   * @throws {ArmError} When ARM answers with a status the operation does not expect
+   *   (`statusCode`, Azure's `errorCode`, `details`).
+   * @throws {KvfetchError} When ARM cannot be reached or answers something unusable, an operation
+   *   fails or times out (`ERR_OPERATION_FAILED`, `ERR_OPERATION_TIMEOUT`), or the credential fails.
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async createOrUpdate(
     resourceGroupName: string,
@@ -219,6 +225,12 @@ export class VaultsClient {
    * @param vaultName The vault.
    * @param parameters The properties to change, and tags.
    * @param options How to wait.
+   *
+   * @throws {ArmError} When ARM answers with a status the operation does not expect
+   *   (`statusCode`, Azure's `errorCode`, `details`).
+   * @throws {KvfetchError} When ARM cannot be reached or answers something unusable, an operation
+   *   fails or times out (`ERR_OPERATION_FAILED`, `ERR_OPERATION_TIMEOUT`), or the credential fails.
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async update(
     resourceGroupName: string,
@@ -245,6 +257,12 @@ export class VaultsClient {
    * @param resourceGroupName The resource group.
    * @param vaultName The vault.
    * @param options Cancellation.
+   *
+   * @throws {ArmError} When ARM answers with a status the operation does not expect
+   *   (`statusCode`, Azure's `errorCode`, `details`).
+   * @throws {KvfetchError} When ARM cannot be reached or answers something unusable, an operation
+   *   fails or times out (`ERR_OPERATION_FAILED`, `ERR_OPERATION_TIMEOUT`), or the credential fails.
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async get(
     resourceGroupName: string,
@@ -260,6 +278,12 @@ export class VaultsClient {
    *
    * @param resourceGroupName The resource group.
    * @param options Page size (`top`), page bound, cancellation.
+   *
+   * @throws {ArmError} When ARM answers with a status the operation does not expect
+   *   (`statusCode`, Azure's `errorCode`, `details`).
+   * @throws {KvfetchError} When ARM cannot be reached or answers something unusable, an operation
+   *   fails or times out (`ERR_OPERATION_FAILED`, `ERR_OPERATION_TIMEOUT`), or the credential fails.
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   listByResourceGroup(
     resourceGroupName: string,
@@ -277,6 +301,12 @@ export class VaultsClient {
    * Lists the vaults of the subscription (`GET /subscriptions/{id}/providers/…/vaults`).
    *
    * @param options Page size (`top`), page bound, cancellation.
+   *
+   * @throws {ArmError} When ARM answers with a status the operation does not expect
+   *   (`statusCode`, Azure's `errorCode`, `details`).
+   * @throws {KvfetchError} When ARM cannot be reached or answers something unusable, an operation
+   *   fails or times out (`ERR_OPERATION_FAILED`, `ERR_OPERATION_TIMEOUT`), or the credential fails.
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   listBySubscription(options: ArmListOptions = {}): PagedAsyncIterableIterator<Vault> {
     return this.#arm.list("/providers/Microsoft.KeyVault/vaults", VaultSchema, options);
@@ -288,6 +318,12 @@ export class VaultsClient {
    * which only answers api-version 2015-11-01): ids, names, locations and tags only.
    *
    * @param options Page size (`top`), page bound, cancellation.
+   *
+   * @throws {ArmError} When ARM answers with a status the operation does not expect
+   *   (`statusCode`, Azure's `errorCode`, `details`).
+   * @throws {KvfetchError} When ARM cannot be reached or answers something unusable, an operation
+   *   fails or times out (`ERR_OPERATION_FAILED`, `ERR_OPERATION_TIMEOUT`), or the credential fails.
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   list(options: ArmListOptions = {}): PagedAsyncIterableIterator<Resource> {
     return this.#arm.list(
@@ -306,6 +342,12 @@ export class VaultsClient {
    * @param resourceGroupName The resource group.
    * @param vaultName The vault.
    * @param options Cancellation.
+   *
+   * @throws {ArmError} When ARM answers with a status the operation does not expect
+   *   (`statusCode`, Azure's `errorCode`, `details`).
+   * @throws {KvfetchError} When ARM cannot be reached or answers something unusable, an operation
+   *   fails or times out (`ERR_OPERATION_FAILED`, `ERR_OPERATION_TIMEOUT`), or the credential fails.
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async delete(
     resourceGroupName: string,
@@ -326,6 +368,12 @@ export class VaultsClient {
    * Lists the soft-deleted vaults of the subscription (`GET …/deletedVaults`).
    *
    * @param options Page size (`top`), page bound, cancellation.
+   *
+   * @throws {ArmError} When ARM answers with a status the operation does not expect
+   *   (`statusCode`, Azure's `errorCode`, `details`).
+   * @throws {KvfetchError} When ARM cannot be reached or answers something unusable, an operation
+   *   fails or times out (`ERR_OPERATION_FAILED`, `ERR_OPERATION_TIMEOUT`), or the credential fails.
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   listDeleted(options: ArmListOptions = {}): PagedAsyncIterableIterator<DeletedVault> {
     return this.#arm.list(
@@ -341,6 +389,12 @@ export class VaultsClient {
    * @param vaultName The vault.
    * @param location The location it was in, e.g. `westus`.
    * @param options Cancellation.
+   *
+   * @throws {ArmError} When ARM answers with a status the operation does not expect
+   *   (`statusCode`, Azure's `errorCode`, `details`).
+   * @throws {KvfetchError} When ARM cannot be reached or answers something unusable, an operation
+   *   fails or times out (`ERR_OPERATION_FAILED`, `ERR_OPERATION_TIMEOUT`), or the credential fails.
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async getDeleted(
     vaultName: string,
@@ -358,6 +412,12 @@ export class VaultsClient {
    * @param vaultName The vault.
    * @param location The location it was in.
    * @param options How to wait.
+   *
+   * @throws {ArmError} When ARM answers with a status the operation does not expect
+   *   (`statusCode`, Azure's `errorCode`, `details`).
+   * @throws {KvfetchError} When ARM cannot be reached or answers something unusable, an operation
+   *   fails or times out (`ERR_OPERATION_FAILED`, `ERR_OPERATION_TIMEOUT`), or the credential fails.
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async purgeDeleted(vaultName: string, location: string, options: LroOptions = {}): Promise<void> {
     const lro = lroOptions(options);
@@ -379,6 +439,12 @@ export class VaultsClient {
    * @param vaultName The vault.
    * @param location The location it was in.
    * @param options The tenant (else the client's, else the token's), how to wait.
+   *
+   * @throws {ArmError} When ARM answers with a status the operation does not expect
+   *   (`statusCode`, Azure's `errorCode`, `details`).
+   * @throws {KvfetchError} When ARM cannot be reached or answers something unusable, an operation
+   *   fails or times out (`ERR_OPERATION_FAILED`, `ERR_OPERATION_TIMEOUT`), or the credential fails.
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async recover(
     resourceGroupName: string,
@@ -415,6 +481,12 @@ export class VaultsClient {
    * @param operationKind `add`, `replace` or `remove`.
    * @param accessPolicies The policies (at most 1024).
    * @param options Cancellation.
+   *
+   * @throws {ArmError} When ARM answers with a status the operation does not expect
+   *   (`statusCode`, Azure's `errorCode`, `details`).
+   * @throws {KvfetchError} When ARM cannot be reached or answers something unusable, an operation
+   *   fails or times out (`ERR_OPERATION_FAILED`, `ERR_OPERATION_TIMEOUT`), or the credential fails.
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async updateAccessPolicy(
     resourceGroupName: string,
@@ -447,6 +519,12 @@ export class VaultsClient {
    *
    * @param vaultName The name (it must follow the vault naming rules).
    * @param options Cancellation.
+   *
+   * @throws {ArmError} When ARM answers with a status the operation does not expect
+   *   (`statusCode`, Azure's `errorCode`, `details`).
+   * @throws {KvfetchError} When ARM cannot be reached or answers something unusable, an operation
+   *   fails or times out (`ERR_OPERATION_FAILED`, `ERR_OPERATION_TIMEOUT`), or the credential fails.
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async checkNameAvailability(
     vaultName: string,

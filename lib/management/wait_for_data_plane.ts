@@ -78,6 +78,10 @@ const NOT_YET = new Set([404, 408, 429, 500, 502, 503, 504]);
  *
  * @param vaultUri The vault's URL (`vault.properties.vaultUri`), e.g. `https://my-vault.vault.azure.net/`.
  * @param options The wait bounds, transport, clock and cancellation.
+ *
+ * @throws {KvfetchError} `ERR_OPERATION_TIMEOUT` when the data plane does not answer within
+ *   `maxWaitMs`; `ERR_NETWORK` or `ERR_TIMEOUT` for other failures.
+ * @throws {TypeError} When the vault URL or an option is invalid.
  */
 export async function waitForDataPlane(
   vaultUri: string,
