@@ -58,11 +58,11 @@ export function redactUrl(url: string): string {
     return url.replace(/[?#].*$/s, "");
   }
   const parts: string[] = [];
-  for (const [name, value] of u.searchParams) {
+  u.searchParams.forEach((value, name) => {
     parts.push(
       `${encodeURIComponent(name)}=${KEPT.has(name) ? encodeURIComponent(value) : "REDACTED"}`,
     );
-  }
+  });
   return `${u.origin}${u.pathname}${parts.length ? `?${parts.join("&")}` : ""}`;
 }
 
