@@ -140,7 +140,7 @@ const OFFICIAL_CLIENT_OPTIONS: [string, unknown, RegExp][] = [
   ["httpClient", { sendRequest() {} }, /"fetch"/],
   ["additionalPolicies", [], /"fetch"/],
   ["allowInsecureConnection", true, /"allowInsecureLoopback"/],
-  ["userAgentOptions", { userAgentPrefix: "x" }, /User-Agent/],
+  ["userAgentOptions", { userAgentPrefix: "x" }, /"fetch"/],
   ["proxyOptions", { host: "http://proxy" }, /"fetch"/],
   ["loggingOptions", {}, /"logger"/],
   ["abortSignal", new AbortController().signal, /"signal"/],
