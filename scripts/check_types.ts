@@ -165,8 +165,9 @@ await Deno.mkdir(work, { recursive: true });
 // Pack the build and install it beside the pinned tools.
 const packed = await run("npm", ["pack", NPM_DIR, "--json", "--pack-destination", work], work);
 if (!packed.ok) fail(`npm pack failed:\n${packed.stderr}`);
-const [{ filename }] = JSON.parse(packed.stdout) as { filename: string }[];
-await Deno.rename(`${work}/${filename}`, `${work}/kvfetch.tgz`);
+const [info] = JSON.parse(packed.stdout) as { filename: string }[];
+if (!info) fail(`npm pack printed no package:\n${packed.stdout}`);
+await Deno.rename(`${work}/${info.filename}`, `${work}/kvfetch.tgz`);
 const manifest = JSON.stringify(
   {
     name: "kvfetch-types-consumer",
