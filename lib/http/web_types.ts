@@ -39,7 +39,9 @@ export type WebCryptoKey = Extract<
  * console.log(usages);
  * ```
  */
-export type WebKeyUsage = Parameters<typeof crypto.subtle.importKey>[4][number];
+export type WebKeyUsage = Parameters<typeof crypto.subtle.importKey>[4] extends Iterable<infer U>
+  ? U
+  : never;
 
 /**
  * The algorithm argument of `crypto.subtle.importKey`, e.g.
