@@ -7,7 +7,7 @@
  *
  * @example Telling kvfetch errors apart
  * ```ts
- * import { KvfetchError, RestError } from "./mod.ts";
+ * import { KvfetchError, RestError } from "kvfetch";
  *
  * function explain(error: unknown): string {
  *   if (error instanceof RestError) return `HTTP ${error.status} ${error.errorCode ?? ""}`;
@@ -25,6 +25,15 @@ export type { KvfetchErrorCode, RestErrorInit } from "./lib/http/errors.ts";
 export { ResponseBodyError } from "./lib/http/json.ts";
 export type { ValidationIssue } from "./lib/http/json.ts";
 export type { FetchLike, HttpOptions, HttpRequest, HttpResult } from "./lib/http/send.ts";
+export type { HttpLogEntry } from "./lib/http/log.ts";
+export { VERSION } from "./lib/http/version.ts";
+export type {
+  HttpBody,
+  HttpHeaders,
+  WebCryptoKey,
+  WebKeyImportAlgorithm,
+  WebKeyUsage,
+} from "./lib/http/web_types.ts";
 export type { RetryOptions } from "./lib/http/retry.ts";
 export type { Page, PagedAsyncIterableIterator, PageSettings } from "./lib/http/paging.ts";
 export { clearCaches } from "./lib/http/caches.ts";

@@ -48,10 +48,13 @@ import {
  *   per-transport caches, single-flight forced refreshes, the scope rebuilt from the verified
  *   resource, paging loop and page bounds, redaction of every encoded form of a secret, token
  *   lifetime and header-safety checks, messages that say which rule broke, and the lazily
- *   built response that keeps a call from reading its body twice.
+ *   built response that keeps a call from reading its body twice. Raised on 2026-12-02 to
+ *   16,400 (measured 16,287) for what a newcomer needs on the shared send path: the
+ *   `User-Agent`, the `logger` hook with its URL redaction, `RestError.statusCode` and
+ *   `toJSON`, and official-SDK option names refused with the kvfetch name.
  */
 const GZIP_TARGET_A = 8_192;
-const GZIP_BUDGET_A = 15_570;
+const GZIP_BUDGET_A = 16_400;
 
 /** One bundle to measure: an ES module that imports from `kvfetch[/…]` and uses it. */
 interface Entry {

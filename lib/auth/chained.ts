@@ -16,19 +16,25 @@ import type { AccessToken, GetTokenOptions, TokenCredential } from "./types.ts";
  *
  * @example Managed identity on Azure, a client secret elsewhere
  * ```ts
- * import { ChainedTokenCredential } from "./chained.ts";
- * import { ManagedIdentityCredential } from "./managed_identity.ts";
- * import { ClientSecretCredential } from "./client_secret.ts";
+ * import { ChainedTokenCredential } from "kvfetch/auth";
+ * import { ManagedIdentityCredential } from "kvfetch/auth";
+ * import { ClientSecretCredential } from "kvfetch/auth";
  *
+ * import { createEmulator } from "kvfetch/testing";
+ *
+ * const emulator = createEmulator(); // on Azure: no fetch options
  * const credential = new ChainedTokenCredential(
- *   new ManagedIdentityCredential(),
+ *   // Not on Azure here: unavailable, so the next one is tried.
+ *   new ManagedIdentityCredential({ env: {}, fetch: () => Promise.reject(new TypeError("offline")) }),
  *   new ClientSecretCredential({
- *     tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
- *     clientId: "00000000-0000-0000-0000-000000000001",
- *     clientSecret: "from-a-secret-store",
+ *     tenantId: emulator.env.AZURE_TENANT_ID,
+ *     clientId: emulator.env.AZURE_CLIENT_ID,
+ *     clientSecret: emulator.env.AZURE_CLIENT_SECRET,
+ *     fetch: emulator.fetch,
  *   }),
  * );
- * console.log(typeof credential.getToken);
+ * const token = await credential.getToken("https://vault.azure.net/.default");
+ * console.log(token!.expiresOnTimestamp > Date.now()); // true
  * ```
  */
 export class ChainedTokenCredential implements TokenCredential {
@@ -57,6 +63,12 @@ export class ChainedTokenCredential implements TokenCredential {
    *
    * @param scopes Passed to each credential.
    * @param options Passed to each credential.
+   *
+   * @throws {AuthenticationError} When Microsoft Entra ID refuses to issue a token (`error`,
+   *   `errorCodes`).
+   * @throws {CredentialUnavailableError} When the credential cannot work here.
+   * @throws {KvfetchError} When the token endpoint cannot be reached (`ERR_NETWORK`, `ERR_TIMEOUT`).
+   * @throws {TypeError} When the scopes or options are invalid.
    */
   async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
     const order = this.#preferred

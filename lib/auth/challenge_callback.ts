@@ -1,5 +1,5 @@
 /**
- * `ChallengeCallbackCredential`: the seed's `KeyVaultAuthentication(callback)`, in modern form.
+ * `ChallengeCallbackCredential`: a token from your own callback, given the vault's challenge.
  *
  * @module
  */
@@ -17,7 +17,7 @@ import type { AccessToken, GetTokenOptions, KeyVaultChallenge, TokenCredential }
  *
  * @example
  * ```ts
- * import type { ChallengeContext } from "./challenge_callback.ts";
+ * import type { ChallengeContext } from "kvfetch/auth";
  *
  * function describe(c: ChallengeContext): string {
  *   return `${c.authority} → ${c.resource}`;
@@ -37,7 +37,7 @@ export interface ChallengeContext extends KeyVaultChallenge {
  *
  * @example
  * ```ts
- * import type { ChallengeCallback } from "./challenge_callback.ts";
+ * import type { ChallengeCallback } from "kvfetch/auth";
  *
  * const callback: ChallengeCallback = ({ tenantId, scope }) => {
  *   console.log("token needed for", tenantId, scope);
@@ -52,8 +52,8 @@ export type ChallengeCallback = (
 
 /**
  * Calls your function with what the vault's `WWW-Authenticate` challenge said (authority,
- * resource, scope, tenant, claims) and uses the token it returns: the modern form of the
- * Python seed's `KeyVaultAuthentication(callback(server, resource, scope))`.
+ * resource, scope, tenant, claims) and uses the token it returns: the modern form of the older
+ * Key Vault SDKs' `KeyVaultAuthentication(callback(server, resource, scope))`.
  *
  * Tokens are cached while valid when the callback gives their expiry (an {@link AccessToken},
  * or a JWT with `exp`); an opaque string is used once and the callback is asked again next
@@ -62,7 +62,7 @@ export type ChallengeCallback = (
  *
  * @example Migrating from `KeyVaultAuthentication(callback)`
  * ```ts
- * import { ChallengeCallbackCredential } from "./challenge_callback.ts";
+ * import { ChallengeCallbackCredential } from "kvfetch/auth";
  *
  * const credential = new ChallengeCallbackCredential(async ({ authority, resource }) => {
  *   // e.g. ask your own token service
@@ -104,6 +104,12 @@ export class ChallengeCallbackCredential implements TokenCredential {
    *
    * @param scopes The scopes the client needs.
    * @param options The challenge (set by kvfetch clients), tenant, claims, cancellation.
+   *
+   * @throws {AuthenticationError} When Microsoft Entra ID refuses to issue a token (`error`,
+   *   `errorCodes`).
+   * @throws {CredentialUnavailableError} When the credential cannot work here.
+   * @throws {KvfetchError} When the token endpoint cannot be reached (`ERR_NETWORK`, `ERR_TIMEOUT`).
+   * @throws {TypeError} When the scopes or options are invalid.
    */
   async getToken(scopes: string | string[], options: GetTokenOptions = {}): Promise<AccessToken> {
     const list = checkScopes(scopes);

@@ -20,7 +20,7 @@ import type {
  *
  * @example
  * ```ts
- * import type { ClientAssertionCredentialOptions } from "./client_assertion.ts";
+ * import type { ClientAssertionCredentialOptions } from "kvfetch/auth";
  *
  * const options: ClientAssertionCredentialOptions = {
  *   tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
@@ -45,7 +45,7 @@ export interface ClientAssertionCredentialOptions extends ClientCredentialOption
  *
  * @example Kubernetes (AKS workload identity), on Deno
  * ```ts
- * import { ClientAssertionCredential } from "./client_assertion.ts";
+ * import { ClientAssertionCredential } from "kvfetch/auth";
  *
  * const env: Record<string, string | undefined> = {}; // Deno.env.toObject()
  * const readTokenFile = () => Deno.readTextFile(env.AZURE_FEDERATED_TOKEN_FILE ?? "/var/run/secrets/azure/tokens/azure-identity-token");
@@ -59,7 +59,7 @@ export interface ClientAssertionCredentialOptions extends ClientCredentialOption
  *
  * @example GitHub Actions OIDC (`permissions: id-token: write`)
  * ```ts
- * import { ClientAssertionCredential } from "./client_assertion.ts";
+ * import { ClientAssertionCredential } from "kvfetch/auth";
  *
  * const env: Record<string, string | undefined> = {}; // process.env
  * async function gitHubOidcToken(): Promise<string> {
@@ -106,6 +106,12 @@ export class ClientAssertionCredential implements TokenCredential {
    *
    * @param scopes One resource's `.default` scope, e.g. `https://vault.azure.net/.default`.
    * @param options Tenant, claims, CAE and cancellation.
+   *
+   * @throws {AuthenticationError} When Microsoft Entra ID refuses to issue a token (`error`,
+   *   `errorCodes`).
+   * @throws {CredentialUnavailableError} When the credential cannot work here.
+   * @throws {KvfetchError} When the token endpoint cannot be reached (`ERR_NETWORK`, `ERR_TIMEOUT`).
+   * @throws {TypeError} When the scopes or options are invalid.
    */
   getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
     return this.#client.getToken(scopes, options);

@@ -23,7 +23,7 @@ import type {
  *
  * @example
  * ```ts
- * import type { ClientCertificateCredentialOptions } from "./client_certificate.ts";
+ * import type { ClientCertificateCredentialOptions } from "kvfetch/auth";
  *
  * const options: ClientCertificateCredentialOptions = {
  *   tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
@@ -76,7 +76,7 @@ interface Signer {
  *
  * @example
  * ```ts
- * import { ClientCertificateCredential } from "./client_certificate.ts";
+ * import { ClientCertificateCredential } from "kvfetch/auth";
  *
  * async function credentialFrom(pem: string) {
  *   return new ClientCertificateCredential({
@@ -147,6 +147,12 @@ export class ClientCertificateCredential implements TokenCredential {
    *
    * @param scopes One resource's `.default` scope, e.g. `https://vault.azure.net/.default`.
    * @param options Tenant, claims, CAE and cancellation.
+   *
+   * @throws {AuthenticationError} When Microsoft Entra ID refuses to issue a token (`error`,
+   *   `errorCodes`).
+   * @throws {CredentialUnavailableError} When the credential cannot work here.
+   * @throws {KvfetchError} When the token endpoint cannot be reached (`ERR_NETWORK`, `ERR_TIMEOUT`).
+   * @throws {TypeError} When the scopes or options are invalid.
    */
   getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
     return this.#client.getToken(scopes, options);

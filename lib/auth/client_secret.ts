@@ -19,7 +19,7 @@ import type {
  *
  * @example
  * ```ts
- * import type { ClientSecretCredentialOptions } from "./client_secret.ts";
+ * import type { ClientSecretCredentialOptions } from "kvfetch/auth";
  *
  * const options: ClientSecretCredentialOptions = {
  *   tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
@@ -46,18 +46,21 @@ export interface ClientSecretCredentialOptions extends ClientCredentialOptions {
  * client-credentials grant against Microsoft Entra ID. Tokens are cached process-wide and
  * refreshed ahead of expiry; re-creating the credential with the same identity reuses them.
  *
- * @example Reading a secret with a client secret
+ * @example A token from the emulator's Entra ID (on Azure, leave out `fetch`)
  * ```ts
- * import { ClientSecretCredential } from "./client_secret.ts";
+ * import { ClientSecretCredential } from "kvfetch/auth";
+ * import { createEmulator } from "kvfetch/testing";
  *
- * const env: Record<string, string | undefined> = {}; // Deno.env.toObject(), a Worker's env, …
+ * const emulator = createEmulator();
+ * const env = emulator.env; // Deno.env.toObject(), a Worker's env, process.env
  * const credential = new ClientSecretCredential({
- *   tenantId: env.AZURE_TENANT_ID ?? "72f988bf-86f1-41af-91ab-2d7cd011db47",
- *   clientId: env.AZURE_CLIENT_ID ?? "00000000-0000-0000-0000-000000000001",
- *   clientSecret: env.AZURE_CLIENT_SECRET ?? "secret",
+ *   tenantId: env.AZURE_TENANT_ID,
+ *   clientId: env.AZURE_CLIENT_ID,
+ *   clientSecret: env.AZURE_CLIENT_SECRET,
+ *   fetch: emulator.fetch,
  * });
- * // const { token } = await credential.getToken("https://vault.azure.net/.default");
- * console.log(typeof credential.getToken);
+ * const token = await credential.getToken("https://vault.azure.net/.default");
+ * console.log(token!.expiresOnTimestamp > Date.now()); // true; never log token.token
  * ```
  */
 export class ClientSecretCredential implements TokenCredential {
@@ -92,6 +95,12 @@ export class ClientSecretCredential implements TokenCredential {
    *
    * @param scopes One resource's `.default` scope, e.g. `https://vault.azure.net/.default`.
    * @param options Tenant, claims, CAE and cancellation.
+   *
+   * @throws {AuthenticationError} When Microsoft Entra ID refuses to issue a token (`error`,
+   *   `errorCodes`).
+   * @throws {CredentialUnavailableError} When the credential cannot work here.
+   * @throws {KvfetchError} When the token endpoint cannot be reached (`ERR_NETWORK`, `ERR_TIMEOUT`).
+   * @throws {TypeError} When the scopes or options are invalid.
    */
   getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
     return this.#client.getToken(scopes, options);

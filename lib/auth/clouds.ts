@@ -10,7 +10,7 @@
  *
  * @example Building the Key Vault scope of a cloud
  * ```ts
- * import { AzureClouds } from "./clouds.ts";
+ * import { AzureClouds } from "kvfetch/auth";
  *
  * const cloud = AzureClouds.usGovernment;
  * console.log(`${cloud.keyVaultAudience}/.default`);
@@ -54,7 +54,7 @@ export type AzureCloudName = "public" | "china" | "usGovernment";
  *
  * @example Authenticating against Azure China
  * ```ts
- * import { AzureClouds } from "./clouds.ts";
+ * import { AzureClouds } from "kvfetch/auth";
  *
  * console.log(AzureClouds.china.authorityHost); // https://login.chinacloudapi.cn
  * ```

@@ -52,7 +52,7 @@ export interface AuthenticationErrorInit {
  *
  * @example Reacting to a wrong or expired client secret
  * ```ts
- * import { AuthenticationError } from "./errors.ts";
+ * import { AuthenticationError } from "kvfetch/auth";
  *
  * function hint(error: unknown): string | undefined {
  *   if (error instanceof AuthenticationError && error.errorCodes?.includes(7000215)) {
@@ -98,6 +98,14 @@ export class AuthenticationError extends KvfetchError {
     attachResponse(this, init.response);
   }
 
+  /**
+   * The HTTP status under the name `@azure/identity`'s `AuthenticationError` uses: the same
+   * value as {@link AuthenticationError.status}.
+   */
+  get statusCode(): number | undefined {
+    return this.status;
+  }
+
   static {
     this.prototype.name = "AuthenticationError";
   }
@@ -110,7 +118,7 @@ export class AuthenticationError extends KvfetchError {
  *
  * @example Falling back when managed identity is not available
  * ```ts
- * import { CredentialUnavailableError } from "./errors.ts";
+ * import { CredentialUnavailableError } from "kvfetch/auth";
  *
  * const error: unknown = new CredentialUnavailableError("no managed identity endpoint");
  * if (error instanceof CredentialUnavailableError) console.log("try another credential");

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { refuseOfficialOptions } from "../http/_official_options.ts";
 import type { HttpOptions } from "../http/send.ts";
 import type { AzureCloud, AzureCloudName } from "./clouds.ts";
 import { ClientAssertionCredential } from "./client_assertion.ts";
@@ -23,7 +24,7 @@ import type {
  *
  * @example Deno, with file access for certificate and federated-token paths
  * ```ts
- * import type { CredentialFromEnvOptions } from "./from_env.ts";
+ * import type { CredentialFromEnvOptions } from "kvfetch/auth";
  *
  * const options: CredentialFromEnvOptions = { readFile: (path) => Deno.readTextFile(path) };
  * console.log(typeof options.readFile);
@@ -70,40 +71,69 @@ const SP_VARIABLES = [
  * the first three. A half-configured service principal throws a
  * {@link CredentialUnavailableError} naming the missing variables.
  *
- * @example Deno
+ * @example Against the emulator (on Deno, pass `Deno.env.toObject()`; on Node, `process.env`)
  * ```ts
- * import { credentialFromEnv } from "./from_env.ts";
+ * import { credentialFromEnv } from "kvfetch/auth";
+ * import { createEmulator } from "kvfetch/testing";
  *
- * const env = { AZURE_TENANT_ID: "contoso.onmicrosoft.com", AZURE_CLIENT_ID: "id", AZURE_CLIENT_SECRET: "s" };
- * const credential = credentialFromEnv(env); // or Deno.env.toObject(), { readFile: Deno.readTextFile }
- * console.log(typeof credential.getToken);
+ * const emulator = createEmulator(); // its env holds AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET
+ * const credential = credentialFromEnv(emulator.env, { fetch: emulator.fetch });
+ * const token = await credential.getToken("https://vault.azure.net/.default");
+ * console.log(token!.expiresOnTimestamp > Date.now()); // true
  * ```
  *
- * @example Cloudflare Workers
+ * @example A Cloudflare Worker's typed `Env` (bindings and other non-string values are skipped)
  * ```ts
- * import { credentialFromEnv } from "./from_env.ts";
+ * import { credentialFromEnv } from "kvfetch/auth";
+ * import { SecretClient } from "kvfetch/secrets";
+ * import { createEmulator } from "kvfetch/testing";
  *
- * export default {
- *   fetch(_request: Request, env: Record<string, string>) {
- *     const credential = credentialFromEnv(env, { managedIdentity: false });
- *     return new Response(typeof credential.getToken);
+ * interface Env {
+ *   AZURE_TENANT_ID: string;
+ *   AZURE_CLIENT_ID: string;
+ *   AZURE_CLIENT_SECRET: string;
+ *   CACHE: { get(key: string): Promise<string | null> }; // e.g. a KV namespace binding
+ * }
+ * const emulator = createEmulator({ vaults: ["myvault"] });
+ * const worker = {
+ *   async fetch(_request: Request, env: Env): Promise<Response> {
+ *     const credential = credentialFromEnv(env, { managedIdentity: false, fetch: emulator.fetch });
+ *     const client = new SecretClient("https://myvault.vault.azure.net", credential, {
+ *       fetch: emulator.fetch, // on Workers: leave it out
+ *     });
+ *     const secret = await client.setSecret("greeting", "hello");
+ *     return new Response(secret.value);
  *   },
  * };
+ * const env: Env = { ...emulator.env, CACHE: { get: () => Promise.resolve(null) } };
+ * console.log(await (await worker.fetch(new Request("https://example.com"), env)).text()); // hello
  * ```
  *
- * @param env The variables: `Deno.env.toObject()`, a Worker's `env`, `process.env`.
+ * @throws {CredentialUnavailableError} When a service principal is half configured, or none is
+ *   and `managedIdentity` is `false`.
+ * @throws {TypeError} When `env` is not an object, an option is invalid or an official-SDK
+ *   option name is used, or a file variable is set without `readFile`.
+ *
+ * @param env The variables: `Deno.env.toObject()`, a Worker's `env` (typed or not; bindings
+ *   and other non-string values are skipped), `process.env`.
  * @param options File access, the managed identity fallback, cloud and transport options.
  */
 export function credentialFromEnv(
-  env: Record<string, string | undefined>,
+  env: object,
   options: CredentialFromEnvOptions = {},
 ): TokenCredential {
   if (typeof env !== "object" || env === null) {
     throw new TypeError("credentialFromEnv() needs the environment variables as an object");
   }
+  refuseOfficialOptions(options, "client");
+  // Only string values count: a Worker's env also holds bindings (KV namespaces, queues).
+  const strings: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (typeof value === "string") strings[name] = value;
+  }
   const get = (name: string) => {
-    const value = env[name];
-    return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
+    const value = strings[name];
+    return value !== undefined && value.trim() !== "" ? value.trim() : undefined;
   };
   const { readFile, managedIdentity, ...rest } = options;
   const present = SP_VARIABLES.filter((name) => get(name));
@@ -118,7 +148,11 @@ export function credentialFromEnv(
       );
     }
     const clientId = get("AZURE_CLIENT_ID");
-    return new ManagedIdentityCredential({ ...rest, env, ...(clientId ? { clientId } : {}) });
+    return new ManagedIdentityCredential({
+      ...rest,
+      env: strings,
+      ...(clientId ? { clientId } : {}),
+    });
   }
 
   const missing = ["AZURE_TENANT_ID", "AZURE_CLIENT_ID"].filter((n) => !get(n));

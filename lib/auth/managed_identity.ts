@@ -38,7 +38,7 @@ const UNAVAILABLE_TTL_MS = 60_000;
  *
  * @example
  * ```ts
- * import type { ManagedIdentityCredentialOptions } from "./managed_identity.ts";
+ * import type { ManagedIdentityCredentialOptions } from "kvfetch/auth";
  *
  * const options: ManagedIdentityCredentialOptions = {
  *   clientId: "00000000-0000-0000-0000-000000000002",
@@ -102,16 +102,18 @@ const probes = new TransportCache<{ available: boolean; at: number; pending?: Pr
  * Off Azure, IMDS does not answer: the first request is a quick probe, and the credential fails
  * with a {@link CredentialUnavailableError} within about a second instead of hanging.
  *
- * @example A user-assigned identity on App Service, from Node
+ * @example App Service's identity endpoint, emulated (on Azure, pass `process.env` and no `fetch`)
  * ```ts
- * import { ManagedIdentityCredential } from "./managed_identity.ts";
+ * import { ManagedIdentityCredential } from "kvfetch/auth";
+ * import { createEmulator } from "kvfetch/testing";
  *
- * const env: Record<string, string | undefined> = {}; // process.env
+ * const emulator = createEmulator();
  * const credential = new ManagedIdentityCredential({
- *   clientId: "00000000-0000-0000-0000-000000000002",
- *   env,
+ *   env: emulator.managedIdentityEnv, // IDENTITY_ENDPOINT and IDENTITY_HEADER
+ *   fetch: emulator.fetch,
  * });
- * console.log(typeof credential.getToken);
+ * const token = await credential.getToken("https://vault.azure.net/.default");
+ * console.log(token!.expiresOnTimestamp > Date.now()); // true
  * ```
  */
 export class ManagedIdentityCredential implements TokenCredential {
@@ -182,6 +184,12 @@ export class ManagedIdentityCredential implements TokenCredential {
    * @param scopes Exactly one scope, e.g. `https://vault.azure.net/.default`.
    * @param options Cancellation and `forceRefresh`; tenant and claims do not apply to
    *   managed identities.
+   *
+   * @throws {AuthenticationError} When Microsoft Entra ID refuses to issue a token (`error`,
+   *   `errorCodes`).
+   * @throws {CredentialUnavailableError} When the credential cannot work here.
+   * @throws {KvfetchError} When the token endpoint cannot be reached (`ERR_NETWORK`, `ERR_TIMEOUT`).
+   * @throws {TypeError} When the scopes or options are invalid.
    */
   async getToken(scopes: string | string[], options: GetTokenOptions = {}): Promise<AccessToken> {
     const list = checkScopes(scopes);

@@ -8,15 +8,19 @@
  *
  * @example A Key Vault token with a client secret
  * ```ts
- * import { ClientSecretCredential } from "./mod.ts";
+ * import { ClientSecretCredential } from "kvfetch/auth";
  *
+ * import { createEmulator } from "kvfetch/testing";
+ *
+ * const emulator = createEmulator(); // on Azure: your tenant, app and secret, and no fetch
  * const credential = new ClientSecretCredential({
- *   tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
- *   clientId: "00000000-0000-0000-0000-000000000001",
- *   clientSecret: "from-a-secret-store",
+ *   tenantId: emulator.env.AZURE_TENANT_ID,
+ *   clientId: emulator.env.AZURE_CLIENT_ID,
+ *   clientSecret: emulator.env.AZURE_CLIENT_SECRET,
+ *   fetch: emulator.fetch,
  * });
- * // const { token } = await credential.getToken("https://vault.azure.net/.default");
- * console.log(typeof credential.getToken);
+ * const token = await credential.getToken("https://vault.azure.net/.default");
+ * console.log(token!.expiresOnTimestamp > Date.now()); // true
  * ```
  *
  * @module

@@ -20,7 +20,7 @@ import { isHeaderSafe } from "./_token.ts";
  *
  * @example
  * ```ts
- * import { StaticTokenCredential } from "./static_token.ts";
+ * import { StaticTokenCredential } from "kvfetch/auth";
  *
  * const credential = new StaticTokenCredential({
  *   token: "opaque-or-jwt",
@@ -71,6 +71,9 @@ export class StaticTokenCredential implements TokenCredential {
    *
    * @param scopes Checked for shape only: the token is what it is.
    * @param options Only `abortSignal` is honoured.
+   *
+   * @throws {CredentialUnavailableError} When the token has expired.
+   * @throws {TypeError} When the scopes are invalid.
    */
   getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
     try {

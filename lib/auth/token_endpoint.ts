@@ -25,7 +25,7 @@ import type { AccessToken } from "./types.ts";
  *
  * @example A strategy of your own (here: a pre-shared assertion)
  * ```ts
- * import type { ClientAuthentication } from "./token_endpoint.ts";
+ * import type { ClientAuthentication } from "kvfetch/auth";
  *
  * const presigned: ClientAuthentication = (body) => {
  *   body.set("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
@@ -70,7 +70,7 @@ export interface ClientAuthenticationContext {
  *
  * @example
  * ```ts
- * import { clientSecretPost } from "./token_endpoint.ts";
+ * import { clientSecretPost } from "kvfetch/auth";
  *
  * const auth = clientSecretPost("the-secret-value");
  * console.log(typeof auth);
@@ -87,7 +87,7 @@ export function clientSecretPost(clientSecret: string): ClientAuthentication {
  *
  * @example
  * ```ts
- * import { clientSecretBasic } from "./token_endpoint.ts";
+ * import { clientSecretBasic } from "kvfetch/auth";
  *
  * const auth = clientSecretBasic("the-secret-value");
  * console.log(typeof auth);
@@ -106,7 +106,7 @@ export function clientSecretBasic(clientSecret: string): ClientAuthentication {
  *
  * @example
  * ```ts
- * import { clientAssertion } from "./token_endpoint.ts";
+ * import { clientAssertion } from "kvfetch/auth";
  *
  * const auth = clientAssertion(() => Promise.resolve("eyJhbGciOi…"));
  * console.log(typeof auth);
@@ -129,7 +129,7 @@ export function clientAssertion(
  *
  * @example
  * ```ts
- * import type { TokenRequestParameters } from "./token_endpoint.ts";
+ * import type { TokenRequestParameters } from "kvfetch/auth";
  *
  * const params: TokenRequestParameters = {
  *   tokenEndpoint: "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token",
@@ -158,7 +158,7 @@ export interface TokenRequestParameters {
  *
  * @example
  * ```ts
- * import type { TokenRequest } from "./token_endpoint.ts";
+ * import type { TokenRequest } from "kvfetch/auth";
  *
  * function describe(request: TokenRequest): string {
  *   return `${request.request.method} ${request.request.url}`; // never the body
@@ -179,7 +179,7 @@ export interface TokenRequest {
  *
  * @example
  * ```ts
- * import { clientCredentialsRequest, clientSecretPost } from "./token_endpoint.ts";
+ * import { clientCredentialsRequest, clientSecretPost } from "kvfetch/auth";
  *
  * const { request } = await clientCredentialsRequest({
  *   tokenEndpoint: "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token",
@@ -267,10 +267,10 @@ const ErrorResponse = v.object({
  *
  * @example
  * ```ts
- * import { processTokenResponse } from "./token_endpoint.ts";
+ * import { processTokenResponse } from "kvfetch/auth";
  *
  * const token = await processTokenResponse({
- *   response: Response.json({ token_type: "Bearer", expires_in: 3599, access_token: "eyJ…" }),
+ *   response: Response.json({ token_type: "Bearer", expires_in: 3599, access_token: "eyJ0eXAiOiJKV1QifQ.e30.c2ln" }),
  *   attempts: 1,
  *   clientRequestId: "c0ffee00-0000-4000-8000-000000000000",
  *   method: "POST",

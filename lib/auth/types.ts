@@ -15,7 +15,7 @@ import type { AzureCloud, AzureCloudName } from "./clouds.ts";
  *
  * @example The challenge of a vault in the public cloud
  * ```ts
- * import type { KeyVaultChallenge } from "./types.ts";
+ * import type { KeyVaultChallenge } from "kvfetch/auth";
  *
  * const challenge: KeyVaultChallenge = {
  *   authority: "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47",
@@ -45,7 +45,7 @@ export interface KeyVaultChallenge {
  *
  * @example Asking for a CAE-capable token for Key Vault
  * ```ts
- * import type { GetTokenOptions } from "./types.ts";
+ * import type { GetTokenOptions } from "kvfetch/auth";
  *
  * const options: GetTokenOptions = { enableCae: true, abortSignal: AbortSignal.timeout(5_000) };
  * console.log(options.enableCae);
@@ -71,7 +71,7 @@ export interface GetTokenOptions {
  *
  * @example A token that expires in an hour
  * ```ts
- * import type { AccessToken } from "./types.ts";
+ * import type { AccessToken } from "kvfetch/auth";
  *
  * const token: AccessToken = { token: "eyJ0eXAi…", expiresOnTimestamp: Date.now() + 3_600_000 };
  * console.log(token.expiresOnTimestamp > Date.now());
@@ -94,7 +94,7 @@ export interface AccessToken {
  *
  * @example A credential of your own
  * ```ts
- * import type { AccessToken, TokenCredential } from "./types.ts";
+ * import type { AccessToken, TokenCredential } from "kvfetch/auth";
  *
  * const fromMyVault: TokenCredential = {
  *   getToken(scopes): Promise<AccessToken> {
@@ -123,7 +123,7 @@ export interface TokenCredential {
  *
  * @example
  * ```ts
- * import type { ClientCredentialOptions } from "./types.ts";
+ * import type { ClientCredentialOptions } from "kvfetch/auth";
  *
  * const common: ClientCredentialOptions = {
  *   tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",

@@ -46,7 +46,7 @@ import { stripQuery } from "./_url.ts";
  *
  * @example Branching on a code
  * ```ts
- * import { KvfetchError } from "./errors.ts";
+ * import { KvfetchError } from "kvfetch";
  *
  * function describe(error: unknown): string {
  *   if (error instanceof KvfetchError) {
@@ -98,7 +98,7 @@ export type KvfetchErrorCode =
  *
  * @example Catching any kvfetch error
  * ```ts
- * import { KvfetchError } from "./errors.ts";
+ * import { KvfetchError } from "kvfetch";
  *
  * try {
  *   throw new KvfetchError("ERR_NETWORK", "GET https://example.vault.azure.net/secrets failed");
@@ -124,6 +124,19 @@ export class KvfetchError extends Error {
     // V8 only; keeps the constructor out of the stack trace.
     (Error as { captureStackTrace?: (target: object, ctor: unknown) => void })
       .captureStackTrace?.(this, new.target);
+  }
+
+  /**
+   * What `JSON.stringify(error)` writes: `name`, `code`, `message` and the error's own
+   * enumerable properties (for a {@link RestError}: `status`, `statusCode`, `errorCode`, the
+   * request ids, …). None of them ever holds a token, a secret or a response body; the
+   * `response` and `cause` are left out.
+   *
+   * @returns A plain object for JSON.
+   */
+  toJSON(): Record<string, unknown> {
+    const own: Record<string, unknown> = Object.fromEntries(Object.entries(this));
+    return { name: this.name, code: this.code, message: this.message, ...own };
   }
 
   static {
@@ -176,6 +189,11 @@ export interface RestErrorInit {
 /**
  * An HTTP response with a status the operation did not expect, with Azure's error details.
  *
+ * For code written against the official SDK: `isRestError()` from `@azure/core-rest-pipeline`
+ * is true for it, and `statusCode` is the HTTP status as there. `code` is kvfetch's stable
+ * `ERR_HTTP_STATUS` (as on every {@link KvfetchError}); Azure's error code, which the
+ * official `RestError` puts in `code` (e.g. `SecretNotFound`), is `errorCode` here.
+ *
  * Azure services answer errors with `{"error":{"code","message","innererror":{...}}}`;
  * `errorCode` is `error.code` and `innerErrorCode` the code of the innermost `innererror`.
  * The `Response` is attached as the non-enumerable `response` property, so logging or
@@ -183,7 +201,7 @@ export interface RestErrorInit {
  *
  * @example Handling a missing secret
  * ```ts
- * import { RestError } from "./errors.ts";
+ * import { RestError } from "kvfetch";
  *
  * const error = new RestError({
  *   status: 404,
@@ -239,6 +257,24 @@ export class RestError extends KvfetchError {
     this.clientRequestId = init.clientRequestId;
     this.attempts = init.attempts ?? 1;
     attachResponse(this, init.response);
+  }
+
+  /**
+   * The HTTP status, under the name `@azure/core-rest-pipeline`'s `RestError` uses: the same
+   * value as {@link RestError.status}, so that a handler written for the official SDK
+   * (`isRestError(e) && e.statusCode === 404`) works unchanged.
+   */
+  get statusCode(): number {
+    return this.status;
+  }
+
+  /**
+   * {@link KvfetchError.toJSON} plus `statusCode`.
+   *
+   * @returns A plain object for JSON.
+   */
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), statusCode: this.status };
   }
 
   static {

@@ -14,7 +14,7 @@ import { type HttpResult, resultHead, resultText } from "./send.ts";
  *
  * @example Reading the issues of a failed validation
  * ```ts
- * import { ResponseBodyError, type ValidationIssue } from "../../mod.ts";
+ * import { ResponseBodyError, type ValidationIssue } from "kvfetch";
  *
  * function explain(error: unknown): string[] {
  *   if (!(error instanceof ResponseBodyError)) return [];
@@ -43,7 +43,7 @@ export interface ValidationIssue {
  *
  * @example Telling a broken body from an HTTP error
  * ```ts
- * import { ResponseBodyError } from "../../mod.ts";
+ * import { ResponseBodyError } from "kvfetch";
  *
  * const error = new ResponseBodyError("ERR_INVALID_JSON", "GET /secrets: body is not JSON", {
  *   status: 200,

@@ -12,7 +12,7 @@ import { KvfetchError } from "./errors.ts";
  *
  * @example Resuming a listing where an earlier one stopped
  * ```ts
- * import type { PageSettings } from "../../mod.ts";
+ * import type { PageSettings } from "kvfetch";
  *
  * const settings: PageSettings = { maxPageSize: 10, continuationToken: undefined };
  * console.log(settings);
@@ -40,7 +40,7 @@ export interface PageSettings {
  *
  * @example Reading a page's continuation token
  * ```ts
- * import type { Page } from "../../mod.ts";
+ * import type { Page } from "kvfetch";
  *
  * const page: Page<string> = Object.assign(["a", "b"], { continuationToken: undefined });
  * console.log(page.length, page.continuationToken);
@@ -55,7 +55,7 @@ export type Page<T> = T[] & { continuationToken?: string | undefined };
  *
  * @example Items, then pages
  * ```ts
- * import type { PagedAsyncIterableIterator } from "../../mod.ts";
+ * import type { PagedAsyncIterableIterator } from "kvfetch";
  *
  * async function countAll(list: PagedAsyncIterableIterator<unknown>): Promise<number> {
  *   let count = 0;

@@ -16,7 +16,7 @@ import { need } from "./_check.ts";
  *
  * @example Fewer, shorter retries for a latency-sensitive Worker
  * ```ts
- * import type { RetryOptions } from "./retry.ts";
+ * import type { RetryOptions } from "kvfetch";
  *
  * const retry: RetryOptions = { maxRetries: 2, retryDelayMs: 200, maxRetryDelayMs: 2_000 };
  * console.log(retry);

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { HttpBody, HttpHeaders } from "./web_types.ts";
 import { KvfetchError, RestError } from "./errors.ts";
 import {
   backoffMs,
@@ -18,6 +19,9 @@ import { abortableSleep } from "./_sleep.ts";
 import { isFunction, need } from "./_check.ts";
 import { stripQuery } from "./_url.ts";
 import { throwIfAborted } from "./_abort.ts";
+import { refuseOfficialOptions } from "./_official_options.ts";
+import { USER_AGENT } from "./_user_agent.ts";
+import { type HttpLogEntry, logTry } from "./log.ts";
 
 /**
  * The part of `fetch` kvfetch uses. `globalThis.fetch` fits, and so does any wrapper around it
@@ -25,7 +29,7 @@ import { throwIfAborted } from "./_abort.ts";
  *
  * @example A fetch that logs every request's method and URL
  * ```ts
- * import type { FetchLike } from "./send.ts";
+ * import type { FetchLike } from "kvfetch";
  *
  * const loggingFetch: FetchLike = (url, init) => {
  *   console.log(init.method, url);
@@ -41,7 +45,7 @@ export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
  *
  * @example Options for a test: a stub fetch, no retries, a short timeout
  * ```ts
- * import type { HttpOptions } from "./send.ts";
+ * import type { HttpOptions } from "kvfetch";
  *
  * const options: HttpOptions = {
  *   fetch: () => Promise.resolve(new Response("{}", { status: 200 })),
@@ -88,6 +92,13 @@ export interface HttpOptions {
    * Tests inject one that records the waits instead of sleeping.
    */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /**
+   * Called after every try of every request (the challenge probe, retries, token requests):
+   * method, URL (query values other than `api-version` and paging sizes replaced by
+   * `REDACTED`), status or error code, attempt, duration and request ids. It never receives
+   * headers, bodies, tokens or secrets. An exception it throws is ignored.
+   */
+  logger?: (entry: HttpLogEntry) => void;
 }
 
 /** {@link HttpOptions} after defaults and checks. */
@@ -99,6 +110,7 @@ export interface ResolvedHttpOptions {
   maxResponseBytes: number;
   now: () => number;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  logger: ((entry: HttpLogEntry) => void) | undefined;
 }
 
 /**
@@ -106,7 +118,7 @@ export interface ResolvedHttpOptions {
  *
  * @example
  * ```ts
- * import type { HttpRequest } from "./send.ts";
+ * import type { HttpRequest } from "kvfetch";
  *
  * const request: HttpRequest = {
  *   method: "GET",
@@ -122,9 +134,9 @@ export interface HttpRequest {
   /** The absolute URL. */
   url: string | URL;
   /** Request headers. */
-  headers?: HeadersInit;
+  headers?: HttpHeaders;
   /** The body. Read once, before the first try, so every retry re-sends the same bytes. */
-  body?: BodyInit | null;
+  body?: HttpBody | null;
 }
 
 /**
@@ -132,7 +144,7 @@ export interface HttpRequest {
  *
  * @example
  * ```ts
- * import type { HttpResult } from "./send.ts";
+ * import type { HttpResult } from "kvfetch";
  *
  * function summary(result: HttpResult): string {
  *   return `${result.method} ${result.url}: ${result.response.status} after ${result.attempts} tries`;
@@ -162,6 +174,7 @@ const globalFetch: FetchLike = (url, init) => globalThis.fetch(url, init);
  */
 export function resolveHttpOptions(options: HttpOptions = {}): ResolvedHttpOptions {
   need(typeof options == "object" && options, "options", "must be an object");
+  refuseOfficialOptions(options, "client");
   const {
     signal,
     timeoutMs = 30_000,
@@ -170,6 +183,7 @@ export function resolveHttpOptions(options: HttpOptions = {}): ResolvedHttpOptio
     sleep = abortableSleep,
     // Called unbound, some runtimes throw "Illegal invocation".
     fetch = globalFetch,
+    logger,
   } = options;
   need(isFunction(fetch), "fetch", "must be a function");
   checkSignal(signal);
@@ -182,8 +196,9 @@ export function resolveHttpOptions(options: HttpOptions = {}): ResolvedHttpOptio
   );
   need(isFunction(now), "now", "must be a function");
   need(isFunction(sleep), "sleep", "must be a function");
+  need(logger === undefined || isFunction(logger), "logger", "must be a function");
   const retry = resolveRetryOptions(options.retry);
-  return { fetch, signal, retry, timeoutMs, maxResponseBytes, now, sleep };
+  return { fetch, signal, retry, timeoutMs, maxResponseBytes, now, sleep, logger };
 }
 
 /** Throws a TypeError unless `signal` is undefined or an `AbortSignal`. */
@@ -263,6 +278,10 @@ export function resultHead(result: HttpResult): { status: number; headers: Heade
  * 401 or a 404 means; {@link responseError} turns an unexpected one into a `RestError`.
  * Rejects with a `KvfetchError` (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_RESPONSE_TOO_LARGE`, or
  * `ERR_HTTP_STATUS` for a redirect), or with `signal.reason` when the caller aborts.
+ *
+ * @throws {KvfetchError} `ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_RESPONSE_TOO_LARGE`, or
+ *   `ERR_HTTP_STATUS` for a redirect (not followed).
+ * @throws {TypeError} When the request or an option is invalid (nothing is sent).
  */
 export function send(request: HttpRequest, options: HttpOptions = {}): Promise<HttpResult> {
   try {
@@ -290,11 +309,22 @@ export async function sendResolved(
   const body = await bufferBody(request.body);
   if (body?.type && !headers["content-type"]) headers["content-type"] = body.type;
   const clientRequestId = headers["x-ms-client-request-id"] ??= crypto.randomUUID();
+  headers[USER_AGENT.name] ??= USER_AGENT.value;
 
   for (let attempt = 1;; attempt++) {
     throwIfAborted(signal);
     const lastTry = attempt > opts.retry.maxRetries;
-    const outcome = await tryOnce(opts, url, method, headers, body?.data ?? null, !lastTry);
+    const started = opts.logger ? performance.now() : 0;
+    let outcome: Awaited<ReturnType<typeof tryOnce>>;
+    try {
+      outcome = await tryOnce(opts, url, method, headers, body?.data ?? null, !lastTry);
+    } catch (error) {
+      if (opts.logger) logTry(opts.logger, method, url, attempt, started, clientRequestId, error);
+      throw error;
+    }
+    if (opts.logger) {
+      logTry(opts.logger, method, url, attempt, started, clientRequestId, outcome, !lastTry);
+    }
 
     if (outcome instanceof Response) {
       // A retriable status: its body was cancelled, not read.
@@ -518,7 +548,7 @@ async function cancelBody(response: Response | undefined): Promise<void> {
 }
 
 /** Headers as a plain object with lower-case names: cheap to copy per try. */
-export function plainHeaders(init: HeadersInit | undefined): Record<string, string> {
+export function plainHeaders(init: HttpHeaders | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   if (!init) return out;
   const entries = init instanceof Headers || Array.isArray(init)
@@ -531,13 +561,13 @@ export function plainHeaders(init: HeadersInit | undefined): Record<string, stri
 }
 
 async function bufferBody(
-  body: BodyInit | null | undefined,
+  body: HttpBody | null | undefined,
 ): Promise<{ data: BodyInit; type: string | null } | undefined> {
   if (body == null) return undefined;
   // Strings are re-sent as they are: nothing to buffer.
   if (typeof body == "string") return { data: body, type: "text/plain;charset=UTF-8" };
   // Response does the conversion for every other BodyInit kind and knows its content type.
-  const wrapped = new Response(body);
+  const wrapped = new Response(body as BodyInit);
   // Read the content type first: Bun loses it once the body has been read.
   const type = wrapped.headers.get("content-type");
   return { data: new Uint8Array(await wrapped.arrayBuffer()), type };

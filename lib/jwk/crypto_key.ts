@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { WebCryptoKey, WebKeyUsage } from "../http/web_types.ts";
 import { KvfetchError } from "../http/errors.ts";
 import { fromBase64url } from "./_bytes.ts";
 import { parseKeyVaultJwk } from "./parse.ts";
@@ -16,7 +17,7 @@ import { CURVE_ALGORITHM, type Jwk, type KeyVaultJwk } from "./types.ts";
  *
  * @example
  * ```ts
- * import type { ToCryptoKeyOptions } from "./crypto_key.ts";
+ * import type { ToCryptoKeyOptions } from "kvfetch/jwk";
  *
  * const options: ToCryptoKeyOptions = { alg: "PS256", usage: "verify" };
  * console.log(options.alg);
@@ -33,7 +34,7 @@ export interface ToCryptoKeyOptions {
    * The one Web Crypto usage the key gets.
    * @default `verify`/`encrypt`/`wrapKey` for a public key, `sign`/`decrypt`/`unwrapKey` for a private one
    */
-  usage?: KeyUsage;
+  usage?: WebKeyUsage;
   /** Whether the `CryptoKey` may be exported again. @default true for public keys, false otherwise */
   extractable?: boolean;
 }
@@ -63,7 +64,7 @@ function notLocal(what: string): KvfetchError {
  *
  * @example Verifying a signature made by Key Vault
  * ```ts
- * import { toCryptoKey } from "./crypto_key.ts";
+ * import { toCryptoKey } from "kvfetch/jwk";
  *
  * const key = await toCryptoKey({
  *   kty: "EC-HSM",
@@ -82,7 +83,7 @@ function notLocal(what: string): KvfetchError {
 export async function toCryptoKey(
   jwk: Jwk | KeyVaultJwk,
   options: ToCryptoKeyOptions = {},
-): Promise<CryptoKey> {
+): Promise<WebCryptoKey> {
   const parsed = parseKeyVaultJwk(jwk, { allowPrivate: true });
   const { jwk: std, keyType } = parsed;
   const priv = keyType !== "oct" && std.d !== undefined;
@@ -188,7 +189,7 @@ export async function toCryptoKey(
  *
  * @example
  * ```ts
- * import { fromCryptoKey } from "./crypto_key.ts";
+ * import { fromCryptoKey } from "kvfetch/jwk";
  *
  * const pair = await crypto.subtle.generateKey(
  *   { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
@@ -203,7 +204,7 @@ export async function toCryptoKey(
  * @param options `hsm` and `keyOps` for the import.
  */
 export async function fromCryptoKey(
-  key: CryptoKey,
+  key: WebCryptoKey,
   options: ToKeyVaultJwkOptions = {},
 ): Promise<KeyVaultJwk> {
   if (typeof CryptoKey !== "undefined" && !(key instanceof CryptoKey)) {

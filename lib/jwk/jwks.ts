@@ -12,7 +12,7 @@ import { CURVE_ALGORITHM, type Jwk, type KeyVaultJwk } from "./types.ts";
  *
  * @example
  * ```ts
- * import type { Jwks } from "./jwks.ts";
+ * import type { Jwks } from "kvfetch/jwk";
  *
  * const empty: Jwks = { keys: [] };
  * console.log(empty.keys.length);
@@ -29,7 +29,7 @@ export interface Jwks {
  *
  * @example
  * ```ts
- * import type { JwksInput } from "./jwks.ts";
+ * import type { JwksInput } from "kvfetch/jwk";
  *
  * const input: JwksInput = { key: { kid: "https://myvault.vault.azure.net/keys/k/1", kty: "RSA", n: "…", e: "AQAB" } };
  * console.log("key" in input);
@@ -46,7 +46,7 @@ export type JwksInput = Jwk | KeyVaultJwk | { key?: KeyVaultJwk | undefined };
  *
  * @example Serving a JWKS from a Worker
  * ```ts
- * import { toJwks } from "./jwks.ts";
+ * import { toJwks } from "kvfetch/jwk";
  *
  * const jwks = toJwks([{
  *   kid: "https://myvault.vault.azure.net/keys/signer/f39e166fafbe48adba0b0b37407abf10",

@@ -7,7 +7,7 @@
  *
  * @example A Key Vault key, as Web Crypto and OpenSSL see it
  * ```ts
- * import { parseKeyVaultJwk, thumbprint, toCryptoKey, toPem } from "./mod.ts";
+ * import { parseKeyVaultJwk, thumbprint, toCryptoKey, toPem } from "kvfetch/jwk";
  *
  * const keyVaultJwk = {
  *   kid: "https://myvault.vault.azure.net/keys/signer/f39e166fafbe48adba0b0b37407abf10",
@@ -29,6 +29,7 @@ export { parseKeyVaultJwk } from "./parse.ts";
 export type { ParsedKeyVaultJwk, ParseJwkOptions } from "./parse.ts";
 export { fromCryptoKey, toCryptoKey } from "./crypto_key.ts";
 export type { ToCryptoKeyOptions } from "./crypto_key.ts";
+export type { WebCryptoKey, WebKeyUsage } from "../http/web_types.ts";
 export { fromPem, toPem } from "./pem.ts";
 export type { ToKeyVaultJwkOptions } from "./pem.ts";
 export { thumbprint, thumbprintUri } from "./thumbprint.ts";

@@ -28,7 +28,7 @@ import {
  *
  * @example
  * ```ts
- * import type { ParsedKeyVaultJwk } from "./parse.ts";
+ * import type { ParsedKeyVaultJwk } from "kvfetch/jwk";
  *
  * function canSign(key: ParsedKeyVaultJwk): boolean {
  *   return key.algorithms.some((alg) => /^(RS|PS|ES)/.test(alg));
@@ -67,7 +67,7 @@ export interface ParsedKeyVaultJwk {
  *
  * @example
  * ```ts
- * import type { ParseJwkOptions } from "./parse.ts";
+ * import type { ParseJwkOptions } from "kvfetch/jwk";
  *
  * const forImport: ParseJwkOptions = { allowPrivate: true };
  * console.log(forImport.allowPrivate);
@@ -148,7 +148,7 @@ function describe(issues: v.BaseIssue<unknown>[]): string {
  *
  * @example Reading the key of a Key Vault key bundle
  * ```ts
- * import { parseKeyVaultJwk } from "./parse.ts";
+ * import { parseKeyVaultJwk } from "kvfetch/jwk";
  *
  * const { jwk, algorithms } = parseKeyVaultJwk({
  *   kid: "https://myvault.vault.azure.net/keys/signer/f39e166fafbe48adba0b0b37407abf10",

@@ -48,7 +48,7 @@ function spki(jwk: Jwk): Uint8Array<ArrayBuffer> {
  *
  * @example
  * ```ts
- * import { toPem } from "./pem.ts";
+ * import { toPem } from "kvfetch/jwk";
  *
  * const pem = toPem({
  *   kty: "EC",
@@ -74,7 +74,7 @@ export function toPem(jwk: Jwk | KeyVaultJwk): string {
  *
  * @example
  * ```ts
- * import type { ToKeyVaultJwkOptions } from "./pem.ts";
+ * import type { ToKeyVaultJwkOptions } from "kvfetch/jwk";
  *
  * const options: ToKeyVaultJwkOptions = { hsm: true, keyOps: ["sign", "verify"] };
  * console.log(options.hsm);
@@ -146,7 +146,7 @@ function readRsaPublic(der: Uint8Array): Record<string, string> {
  *
  * @example Importing an OpenSSL key into Key Vault
  * ```ts
- * import { fromPem } from "./pem.ts";
+ * import { fromPem } from "kvfetch/jwk";
  *
  * const pair = await crypto.subtle.generateKey(
  *   { name: "ECDSA", namedCurve: "P-256" },

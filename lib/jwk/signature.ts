@@ -45,7 +45,7 @@ function integer(bytes: Uint8Array): Uint8Array {
  *
  * @example
  * ```ts
- * import { toDerSignature } from "./signature.ts";
+ * import { toDerSignature } from "kvfetch/jwk";
  *
  * const raw = new Uint8Array(64).fill(1); // from CryptographyClient.sign("ES256", digest)
  * const der = toDerSignature(raw);
@@ -76,7 +76,7 @@ export function toDerSignature(raw: Uint8Array): Uint8Array<ArrayBuffer> {
  *
  * @example
  * ```ts
- * import { fromDerSignature, toDerSignature } from "./signature.ts";
+ * import { fromDerSignature, toDerSignature } from "kvfetch/jwk";
  *
  * const raw = new Uint8Array(96).fill(7);
  * const back = fromDerSignature(toDerSignature(raw), "ES384");

@@ -15,7 +15,7 @@ const HASHES: Record<string, string> = { sha256: "SHA-256", sha384: "SHA-384", s
  *
  * @example
  * ```ts
- * import type { ThumbprintHash } from "./thumbprint.ts";
+ * import type { ThumbprintHash } from "kvfetch/jwk";
  *
  * const hash: ThumbprintHash = "sha256";
  * console.log(hash);
@@ -46,7 +46,7 @@ function canonical(jwk: Jwk | KeyVaultJwk): string {
  *
  * @example
  * ```ts
- * import { thumbprint } from "./thumbprint.ts";
+ * import { thumbprint } from "kvfetch/jwk";
  *
  * const tp = await thumbprint({
  *   kty: "EC",
@@ -77,7 +77,7 @@ export async function thumbprint(
  *
  * @example
  * ```ts
- * import { thumbprintUri } from "./thumbprint.ts";
+ * import { thumbprintUri } from "kvfetch/jwk";
  *
  * const uri = await thumbprintUri({ kty: "RSA", n: "2HJAE5fU3Cw2Rt9hEuq-F6XjINKGa-zskfISVqopqUy60GOs2eyhxbWbJBeUXNor_gf-tXtNeuqeBgitLeVa640UDvnEjYTKWjCniTxZRaU7ewY8BfTSk-7KxoDdLsPSpX_MX4rwlAx-_1UGk5t4sQgTbm9T6Fm2oqFd37dsz5-Gj27UP2GTAShfJPFD7MqU_zIgOI0pfqsbNL5xTQVM29K6rX4jSPtylZV3uWJtkoQIQnrIHhk1d0SC0KwlBV3V7R_LVYjiXLyIXsFzSNYgQ68ZjAwt8iL7I8Osa-ehQLM13DVvLASaf7Jnu3sC3CWl3Gyirgded6cfMmswJzY87w", e: "AQAB" });
  * console.log(uri.startsWith("urn:ietf:params:oauth:jwk-thumbprint:sha-256:"));

@@ -10,7 +10,7 @@
  *
  * @example
  * ```ts
- * import type { KeyVaultKeyType } from "./types.ts";
+ * import type { KeyVaultKeyType } from "kvfetch/jwk";
  *
  * const kty: KeyVaultKeyType = "EC-HSM";
  * console.log(kty);
@@ -23,7 +23,7 @@ export type KeyVaultKeyType = "RSA" | "RSA-HSM" | "EC" | "EC-HSM" | "oct" | "oct
  *
  * @example
  * ```ts
- * import type { KeyCurveName } from "./types.ts";
+ * import type { KeyCurveName } from "kvfetch/jwk";
  *
  * const crv: KeyCurveName = "P-384";
  * console.log(crv);
@@ -37,7 +37,7 @@ export type KeyCurveName = "P-256" | "P-384" | "P-521" | "P-256K";
  *
  * @example
  * ```ts
- * import type { KeyOperation } from "./types.ts";
+ * import type { KeyOperation } from "kvfetch/jwk";
  *
  * const ops: KeyOperation[] = ["sign", "verify"];
  * console.log(ops);
@@ -58,7 +58,7 @@ export type KeyOperation =
  *
  * @example
  * ```ts
- * import type { SignatureAlgorithm } from "./types.ts";
+ * import type { SignatureAlgorithm } from "kvfetch/jwk";
  *
  * const alg: SignatureAlgorithm = "PS256";
  * console.log(alg);
@@ -82,7 +82,7 @@ export type SignatureAlgorithm =
  *
  * @example
  * ```ts
- * import type { EncryptionAlgorithm } from "./types.ts";
+ * import type { EncryptionAlgorithm } from "kvfetch/jwk";
  *
  * const alg: EncryptionAlgorithm = "RSA-OAEP-256";
  * console.log(alg);
@@ -110,7 +110,7 @@ export type EncryptionAlgorithm =
  *
  * @example
  * ```ts
- * import type { KeyWrapAlgorithm } from "./types.ts";
+ * import type { KeyWrapAlgorithm } from "kvfetch/jwk";
  *
  * const alg: KeyWrapAlgorithm = "A256KW";
  * console.log(alg);
@@ -130,7 +130,7 @@ export type KeyWrapAlgorithm =
  *
  * @example A public EC key, as `GET /keys/{name}` returns it
  * ```ts
- * import type { KeyVaultJwk } from "./types.ts";
+ * import type { KeyVaultJwk } from "kvfetch/jwk";
  *
  * const key: KeyVaultJwk = {
  *   kid: "https://myvault.vault.azure.net/keys/signer/f39e166fafbe48adba0b0b37407abf10",
@@ -184,7 +184,7 @@ export interface KeyVaultJwk {
  *
  * @example
  * ```ts
- * import type { Jwk } from "./types.ts";
+ * import type { Jwk } from "kvfetch/jwk";
  *
  * const jwk: Jwk = { kty: "RSA", n: "2HJAE5fU3Cw2Rt9h…", e: "AQAB", alg: "RS256", use: "sig" };
  * console.log(jwk.kty);

@@ -8,6 +8,8 @@
 import type * as v from "valibot";
 import { KvfetchError } from "../http/errors.ts";
 import { need } from "../http/_check.ts";
+import type { HttpBody, HttpHeaders } from "../http/web_types.ts";
+import { operationSignal } from "../http/_official_options.ts";
 import { readJson } from "../http/json.ts";
 import { type PagedAsyncIterableIterator, pagedIterator, pageSchema } from "../http/paging.ts";
 import { responseError } from "../http/response_error.ts";
@@ -27,10 +29,11 @@ export interface Poll {
 
 /** Checks {@link PollOptions} and applies their defaults. */
 export function pollOptions(options: PollOptions): Poll {
+  const signal = operationSignal(options);
   const { pollIntervalMs: interval = 2000, maxWaitMs: maxWait = 120_000 } = options;
   need(interval >= 0 && interval < Infinity, "pollIntervalMs", "must be >= 0", RangeError);
   need(maxWait >= 0, "maxWaitMs", "must be >= 0", RangeError);
-  return { wait: options.waitForCompletion !== false, interval, maxWait, signal: options.signal };
+  return { wait: options.waitForCompletion !== false, interval, maxWait, signal };
 }
 
 /** One vault's pipeline plus the operation helpers. */
@@ -75,11 +78,12 @@ export class VaultOperations {
     map: (item: v.InferOutput<S>) => T,
     options: ListOptions,
   ): PagedAsyncIterableIterator<T> {
+    const signal = operationSignal(options);
     const schema = pageSchema(item);
     return pagedIterator<T>({
       firstPageUrl: (size) => this.pipeline.url(path, { maxresults: checkPageSize(size) }),
       getPage: async (url) => {
-        const result = await this.call("GET", url.href, options.signal);
+        const result = await this.call("GET", url.href, signal);
         const page = await readJson(result, schema, path);
         return { value: page.value.map(map), nextLink: page.nextLink };
       },
@@ -113,8 +117,8 @@ export class VaultOperations {
     const result = await this.pipeline.request({
       method: init.method ?? "GET",
       path,
-      headers: init.headers ?? undefined,
-      rawBody: init.body ?? null,
+      headers: (init.headers ?? undefined) as HttpHeaders | undefined,
+      rawBody: (init.body ?? null) as HttpBody | null,
       signal: init.signal ?? undefined,
     });
     return result.response;

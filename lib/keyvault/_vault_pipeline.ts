@@ -16,6 +16,7 @@
  *    callers refused at once cause one token request.)
  */
 
+import type { HttpBody, HttpHeaders } from "../http/web_types.ts";
 import { KvfetchError, RestError } from "../http/errors.ts";
 import { readClaimsChallenge, readKeyVaultChallenge, resourceOrigin } from "../http/challenge.ts";
 import {
@@ -64,8 +65,8 @@ export interface VaultRequest {
   /** A JSON body. */
   body?: unknown;
   /** A raw body, for the `fetch` escape hatch. */
-  rawBody?: BodyInit | null;
-  headers?: HeadersInit;
+  rawBody?: HttpBody | null;
+  headers?: HttpHeaders;
   signal?: AbortSignal | undefined;
 }
 

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { operationSignal } from "../http/_official_options.ts";
 import { need } from "../http/_check.ts";
 import type { PagedAsyncIterableIterator } from "../http/paging.ts";
 import type { TokenCredential } from "../auth/types.ts";
@@ -51,7 +52,7 @@ import { SecretBundleSchema } from "./secrets_models.ts";
  *
  * @example
  * ```ts
- * import type { CertificateClientOptions } from "./certificate_client.ts";
+ * import type { CertificateClientOptions } from "kvfetch/certificates";
  *
  * const options: CertificateClientOptions = { timeoutMs: 10_000 };
  * console.log(options.timeoutMs);
@@ -65,7 +66,7 @@ export interface CertificateClientOptions extends VaultClientOptions {}
  *
  * @example
  * ```ts
- * import type { CreateCertificateOptions } from "./certificate_client.ts";
+ * import type { CreateCertificateOptions } from "kvfetch/certificates";
  *
  * const options: CreateCertificateOptions = { tags: { app: "api" }, maxWaitMs: 300_000 };
  * console.log(options.tags);
@@ -83,7 +84,7 @@ export interface CreateCertificateOptions extends PollOptions {
  *
  * @example
  * ```ts
- * import type { ImportCertificateOptions } from "./certificate_client.ts";
+ * import type { ImportCertificateOptions } from "kvfetch/certificates";
  *
  * const options: ImportCertificateOptions = {
  *   password: "from-a-secret-store",
@@ -111,7 +112,7 @@ export interface ImportCertificateOptions extends OperationOptions {
  *
  * @example
  * ```ts
- * import type { UpdateCertificatePropertiesOptions } from "./certificate_client.ts";
+ * import type { UpdateCertificatePropertiesOptions } from "kvfetch/certificates";
  *
  * const options: UpdateCertificatePropertiesOptions = { enabled: false, tags: { retired: "yes" } };
  * console.log(options.enabled);
@@ -130,7 +131,7 @@ export interface UpdateCertificatePropertiesOptions extends OperationOptions {
  *
  * @example
  * ```ts
- * import type { ListCertificatesOptions } from "./certificate_client.ts";
+ * import type { ListCertificatesOptions } from "kvfetch/certificates";
  *
  * const options: ListCertificatesOptions = { includePending: true };
  * console.log(options.includePending);
@@ -146,7 +147,7 @@ export interface ListCertificatesOptions extends ListOptions {
  *
  * @example
  * ```ts
- * import type { CreateIssuerOptions } from "./certificate_client.ts";
+ * import type { CreateIssuerOptions } from "kvfetch/certificates";
  *
  * const options: CreateIssuerOptions = {
  *   accountId: "keyvault-account",
@@ -175,7 +176,7 @@ export interface CreateIssuerOptions extends OperationOptions {
  *
  * @example
  * ```ts
- * import type { UpdateIssuerOptions } from "./certificate_client.ts";
+ * import type { UpdateIssuerOptions } from "kvfetch/certificates";
  *
  * const options: UpdateIssuerOptions = { enabled: false };
  * console.log(options.enabled);
@@ -195,8 +196,8 @@ export interface UpdateIssuerOptions extends CreateIssuerOptions {
  *
  * @example Create a self-signed certificate and use its key
  * ```ts
- * import { CertificateClient } from "./certificate_client.ts";
- * import { ClientSecretCredential } from "../auth/client_secret.ts";
+ * import { CertificateClient } from "kvfetch/certificates";
+ * import { ClientSecretCredential } from "kvfetch";
  *
  * const credential = new ClientSecretCredential({
  *   tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
@@ -246,12 +247,15 @@ export class CertificateClient {
    *
    * @example A self-signed PEM certificate, waiting until it exists
    * ```ts
-   * import { CertificateClient } from "./certificate_client.ts";
-   * import { StaticTokenCredential } from "../auth/static_token.ts";
+   * import { CertificateClient } from "kvfetch/certificates";
+   * import { createEmulator } from "kvfetch/testing";
+   *
+   * const emulator = createEmulator({ vaults: ["myvault"] });
    *
    * const client = new CertificateClient(
    *   "https://myvault.vault.azure.net",
-   *   new StaticTokenCredential({ token: "…", expiresOnTimestamp: Date.now() + 60_000 }),
+   *   emulator.credential(),
+   *   { fetch: emulator.fetch }, // against Azure: leave out fetch
    * );
    * const policy = {
    *   issuerName: "Self",
@@ -266,6 +270,13 @@ export class CertificateClient {
    * @param name 1–127 letters, digits and dashes.
    * @param policy How to make the certificate (needs a subject or SANs).
    * @param options Attributes, tags, and how to wait.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   createCertificate(
     name: string,
@@ -277,12 +288,15 @@ export class CertificateClient {
    *
    * @example
    * ```ts
-   * import { CertificateClient } from "./certificate_client.ts";
-   * import { StaticTokenCredential } from "../auth/static_token.ts";
+   * import { CertificateClient } from "kvfetch/certificates";
+   * import { createEmulator } from "kvfetch/testing";
+   *
+   * const emulator = createEmulator({ vaults: ["myvault"] });
    *
    * const client = new CertificateClient(
    *   "https://myvault.vault.azure.net",
-   *   new StaticTokenCredential({ token: "…", expiresOnTimestamp: Date.now() + 60_000 }),
+   *   emulator.credential(),
+   *   { fetch: emulator.fetch }, // against Azure: leave out fetch
    * );
    * // const op = await client.createCertificate("ca-signed", {
    * //   issuerName: "Unknown", subject: "CN=partner",
@@ -294,6 +308,13 @@ export class CertificateClient {
    * @param name 1–127 letters, digits and dashes.
    * @param policy How to make the certificate (needs a subject or SANs).
    * @param options Attributes, tags, and how to wait.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   createCertificate(
     name: string,
@@ -320,7 +341,7 @@ export class CertificateClient {
     const result = await this.#ops.call(
       "POST",
       `/certificates/${name}/create`,
-      options.signal,
+      operationSignal(options),
       body,
       [202, 200],
     );
@@ -342,12 +363,15 @@ export class CertificateClient {
    *
    * @example
    * ```ts
-   * import { CertificateClient } from "./certificate_client.ts";
-   * import { StaticTokenCredential } from "../auth/static_token.ts";
+   * import { CertificateClient } from "kvfetch/certificates";
+   * import { createEmulator } from "kvfetch/testing";
+   *
+   * const emulator = createEmulator({ vaults: ["myvault"] });
    *
    * const client = new CertificateClient(
    *   "https://myvault.vault.azure.net",
-   *   new StaticTokenCredential({ token: "…", expiresOnTimestamp: Date.now() + 60_000 }),
+   *   emulator.credential(),
+   *   { fetch: emulator.fetch }, // against Azure: leave out fetch
    * );
    * // const certificate = await client.waitForCertificateOperation("api-tls", { maxWaitMs: 600_000 });
    * console.log(typeof client.waitForCertificateOperation);
@@ -355,6 +379,13 @@ export class CertificateClient {
    *
    * @param name The certificate's name.
    * @param options How often and how long to poll.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async waitForCertificateOperation(
     name: string,
@@ -394,12 +425,23 @@ export class CertificateClient {
    *
    * @param name The certificate's name.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async getCertificateOperation(
     name: string,
     options: OperationOptions = {},
   ): Promise<CertificateOperation> {
-    return await this.#operation("GET", `/certificates/${checkName(name)}/pending`, options.signal);
+    return await this.#operation(
+      "GET",
+      `/certificates/${checkName(name)}/pending`,
+      operationSignal(options),
+    );
   }
 
   /**
@@ -408,13 +450,22 @@ export class CertificateClient {
    *
    * @param name The certificate's name.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async cancelCertificateOperation(
     name: string,
     options: OperationOptions = {},
   ): Promise<CertificateOperation> {
     const path = `/certificates/${checkName(name)}/pending`;
-    return await this.#operation("PATCH", path, options.signal, { cancellation_requested: true });
+    return await this.#operation("PATCH", path, operationSignal(options), {
+      cancellation_requested: true,
+    });
   }
 
   /**
@@ -423,6 +474,13 @@ export class CertificateClient {
    *
    * @param name The certificate's name.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async deleteCertificateOperation(
     name: string,
@@ -431,7 +489,7 @@ export class CertificateClient {
     return await this.#operation(
       "DELETE",
       `/certificates/${checkName(name)}/pending`,
-      options.signal,
+      operationSignal(options),
     );
   }
 
@@ -441,12 +499,15 @@ export class CertificateClient {
    *
    * @example
    * ```ts
-   * import { CertificateClient } from "./certificate_client.ts";
-   * import { StaticTokenCredential } from "../auth/static_token.ts";
+   * import { CertificateClient } from "kvfetch/certificates";
+   * import { createEmulator } from "kvfetch/testing";
+   *
+   * const emulator = createEmulator({ vaults: ["myvault"] });
    *
    * const client = new CertificateClient(
    *   "https://myvault.vault.azure.net",
-   *   new StaticTokenCredential({ token: "…", expiresOnTimestamp: Date.now() + 60_000 }),
+   *   emulator.credential(),
+   *   { fetch: emulator.fetch }, // against Azure: leave out fetch
    * );
    * // const op = await client.createCertificate("partner-mtls", {
    * //   issuerName: "Unknown", subject: "CN=partner",
@@ -460,6 +521,13 @@ export class CertificateClient {
    * @param x509Certificates The signed certificate first, then its chain: DER bytes, or PEM
    *   text (one or more `CERTIFICATE` blocks each).
    * @param options Attributes and tags of the certificate.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async mergeCertificate(
     name: string,
@@ -487,7 +555,7 @@ export class CertificateClient {
     const result = await this.#ops.call(
       "POST",
       `/certificates/${name}/pending/merge`,
-      options.signal,
+      operationSignal(options),
       body,
       [201, 200],
     );
@@ -504,12 +572,15 @@ export class CertificateClient {
    *
    * @example Importing a PEM certificate and key
    * ```ts
-   * import { CertificateClient } from "./certificate_client.ts";
-   * import { StaticTokenCredential } from "../auth/static_token.ts";
+   * import { CertificateClient } from "kvfetch/certificates";
+   * import { createEmulator } from "kvfetch/testing";
+   *
+   * const emulator = createEmulator({ vaults: ["myvault"] });
    *
    * const client = new CertificateClient(
    *   "https://myvault.vault.azure.net",
-   *   new StaticTokenCredential({ token: "…", expiresOnTimestamp: Date.now() + 60_000 }),
+   *   emulator.credential(),
+   *   { fetch: emulator.fetch }, // against Azure: leave out fetch
    * );
    * const pem = "-----BEGIN CERTIFICATE-----\n…\n-----END CERTIFICATE-----\n" +
    *   "-----BEGIN PRIVATE KEY-----\n…\n-----END PRIVATE KEY-----\n";
@@ -520,6 +591,13 @@ export class CertificateClient {
    * @param name The certificate's name.
    * @param certificate PFX bytes, or PEM text (chain plus PKCS#8 key).
    * @param options Password, policy, attributes and tags.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async importCertificate(
     name: string,
@@ -570,7 +648,7 @@ export class CertificateClient {
     };
     try {
       return toCertificate(
-        await this.#bundle("POST", `/certificates/${name}/import`, options.signal, body),
+        await this.#bundle("POST", `/certificates/${name}/import`, operationSignal(options), body),
       );
     } catch (error) {
       throw redactError(error, [options.password ?? "", pem ? certificate : ""].filter(Boolean));
@@ -584,13 +662,20 @@ export class CertificateClient {
    *
    * @param name The certificate's name.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async getCertificate(
     name: string,
     options: OperationOptions = {},
   ): Promise<KeyVaultCertificateWithPolicy> {
     return toCertificate(
-      await this.#bundle("GET", `/certificates/${checkName(name)}/`, options.signal),
+      await this.#bundle("GET", `/certificates/${checkName(name)}/`, operationSignal(options)),
     );
   }
 
@@ -600,6 +685,13 @@ export class CertificateClient {
    * @param name The certificate's name.
    * @param version The version (32 hex characters).
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async getCertificateVersion(
     name: string,
@@ -609,7 +701,7 @@ export class CertificateClient {
     need(version, "version", "is required (use getCertificate for the latest)");
     const path = `/certificates/${checkName(name)}/${checkVersion(version)}`;
     const { policy: _, ...certificate } = toCertificate(
-      await this.#bundle("GET", path, options.signal),
+      await this.#bundle("GET", path, operationSignal(options)),
     );
     return certificate;
   }
@@ -621,6 +713,13 @@ export class CertificateClient {
    * @param name The certificate's name.
    * @param version The version (`""` for the latest).
    * @param options Enabled and tags.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async updateCertificateProperties(
     name: string,
@@ -629,7 +728,7 @@ export class CertificateClient {
   ): Promise<KeyVaultCertificate> {
     const path = `/certificates/${checkName(name)}/${checkVersion(version)}`;
     const body = { attributes: attributesToWire(options), tags: checkTags(options.tags) };
-    return toCertificate(await this.#bundle("PATCH", path, options.signal, body));
+    return toCertificate(await this.#bundle("PATCH", path, operationSignal(options), body));
   }
 
   /**
@@ -637,6 +736,13 @@ export class CertificateClient {
    *
    * @param name The certificate's name.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async getCertificatePolicy(
     name: string,
@@ -644,7 +750,12 @@ export class CertificateClient {
   ): Promise<CertificatePolicy> {
     const path = `/certificates/${checkName(name)}/policy`;
     return toCertificatePolicy(
-      await this.#ops.read("GET", path, certificateSchemas().PolicySchema, options.signal),
+      await this.#ops.read(
+        "GET",
+        path,
+        certificateSchemas().PolicySchema,
+        operationSignal(options),
+      ),
     );
   }
 
@@ -655,6 +766,13 @@ export class CertificateClient {
    * @param name The certificate's name.
    * @param policy The fields to change.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async updateCertificatePolicy(
     name: string,
@@ -664,7 +782,13 @@ export class CertificateClient {
     const path = `/certificates/${checkName(name)}/policy`;
     const body = policyToWire(policy, false);
     return toCertificatePolicy(
-      await this.#ops.read("PATCH", path, certificateSchemas().PolicySchema, options.signal, body),
+      await this.#ops.read(
+        "PATCH",
+        path,
+        certificateSchemas().PolicySchema,
+        operationSignal(options),
+        body,
+      ),
     );
   }
 
@@ -674,6 +798,13 @@ export class CertificateClient {
    * Lists the vault's certificates, latest versions (`GET /certificates`).
    *
    * @param options `includePending`, cancellation, page bound.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   listPropertiesOfCertificates(
     options: ListCertificatesOptions = {},
@@ -688,6 +819,13 @@ export class CertificateClient {
    *
    * @param name The certificate's name.
    * @param options Cancellation, page bound.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   listPropertiesOfCertificateVersions(
     name: string,
@@ -703,6 +841,13 @@ export class CertificateClient {
    * /deletedcertificates`).
    *
    * @param options `includePending`, cancellation, page bound.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   listDeletedCertificates(
     options: ListCertificatesOptions = {},
@@ -720,11 +865,18 @@ export class CertificateClient {
    *
    * @param name The certificate's name.
    * @param options Whether and how long to wait.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async deleteCertificate(name: string, options: PollOptions = {}): Promise<DeletedCertificate> {
     const poll = pollOptions(options);
     const deleted = toDeletedCertificate(
-      await this.#bundle("DELETE", `/certificates/${checkName(name)}`, options.signal),
+      await this.#bundle("DELETE", `/certificates/${checkName(name)}`, operationSignal(options)),
     );
     return poll.wait && deleted.recoveryId
       ? await this.#ops.poll(
@@ -741,13 +893,24 @@ export class CertificateClient {
    *
    * @param name The certificate's name.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async getDeletedCertificate(
     name: string,
     options: OperationOptions = {},
   ): Promise<DeletedCertificate> {
     return toDeletedCertificate(
-      await this.#bundle("GET", `/deletedcertificates/${checkName(name)}`, options.signal),
+      await this.#bundle(
+        "GET",
+        `/deletedcertificates/${checkName(name)}`,
+        operationSignal(options),
+      ),
     );
   }
 
@@ -757,6 +920,13 @@ export class CertificateClient {
    *
    * @param name The certificate's name.
    * @param options Whether and how long to wait.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async recoverDeletedCertificate(
     name: string,
@@ -764,7 +934,7 @@ export class CertificateClient {
   ): Promise<KeyVaultCertificateWithPolicy> {
     const poll = pollOptions(options);
     const path = `/deletedcertificates/${checkName(name)}/recover`;
-    const recovered = toCertificate(await this.#bundle("POST", path, options.signal));
+    const recovered = toCertificate(await this.#bundle("POST", path, operationSignal(options)));
     return poll.wait
       ? await this.#ops.poll(
         `recovery of certificate ${name}`,
@@ -780,10 +950,17 @@ export class CertificateClient {
    *
    * @param name The certificate's name.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async purgeDeletedCertificate(name: string, options: OperationOptions = {}): Promise<void> {
     const path = `/deletedcertificates/${checkName(name)}`;
-    await this.#ops.call("DELETE", path, options.signal, undefined, [204, 200]);
+    await this.#ops.call("DELETE", path, operationSignal(options), undefined, [204, 200]);
   }
 
   /**
@@ -792,11 +969,20 @@ export class CertificateClient {
    *
    * @param name The certificate's name.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async backupCertificate(name: string, options: OperationOptions = {}): Promise<Uint8Array> {
     const path = `/certificates/${checkName(name)}/backup`;
     const { BackupSchema } = certificateSchemas();
-    return decodeBase64((await this.#ops.read("POST", path, BackupSchema, options.signal)).value);
+    return decodeBase64(
+      (await this.#ops.read("POST", path, BackupSchema, operationSignal(options))).value,
+    );
   }
 
   /**
@@ -805,6 +991,13 @@ export class CertificateClient {
    *
    * @param backup The backup bytes.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async restoreCertificateBackup(
     backup: Uint8Array,
@@ -812,7 +1005,9 @@ export class CertificateClient {
   ): Promise<KeyVaultCertificateWithPolicy> {
     need(backup instanceof Uint8Array && backup.length, "backup", "must be a non-empty Uint8Array");
     const body = { value: encodeBase64(backup, true) };
-    return toCertificate(await this.#bundle("POST", "/certificates/restore", options.signal, body));
+    return toCertificate(
+      await this.#bundle("POST", "/certificates/restore", operationSignal(options), body),
+    );
   }
 
   // ---- contacts ----------------------------------------------------------------------------
@@ -822,6 +1017,13 @@ export class CertificateClient {
    *
    * @param contacts At least one contact, each with an e-mail address.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async setContacts(
     contacts: CertificateContact[],
@@ -838,7 +1040,7 @@ export class CertificateClient {
         return { email: c.email, name: c.name, phone: c.phone };
       }),
     };
-    return await this.#contacts("PUT", options.signal, body);
+    return await this.#contacts("PUT", operationSignal(options), body);
   }
 
   /**
@@ -846,18 +1048,32 @@ export class CertificateClient {
    * contacts answers 404 (`ContactsNotFound`), a `RestError`.
    *
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async getContacts(options: OperationOptions = {}): Promise<CertificateContact[]> {
-    return await this.#contacts("GET", options.signal);
+    return await this.#contacts("GET", operationSignal(options));
   }
 
   /**
    * Deletes the vault's certificate contacts (`DELETE /certificates/contacts`), returning them.
    *
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async deleteContacts(options: OperationOptions = {}): Promise<CertificateContact[]> {
-    return await this.#contacts("DELETE", options.signal);
+    return await this.#contacts("DELETE", operationSignal(options));
   }
 
   // ---- issuers -----------------------------------------------------------------------------
@@ -869,6 +1085,13 @@ export class CertificateClient {
    * @param issuerName 1–127 letters, digits and dashes.
    * @param provider The provider, e.g. `DigiCert`, `GlobalSign`.
    * @param options Credentials, organisation, enabled.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async createIssuer(
     issuerName: string,
@@ -886,6 +1109,13 @@ export class CertificateClient {
    *
    * @param issuerName The issuer's name.
    * @param options The fields to change.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async updateIssuer(
     issuerName: string,
@@ -900,6 +1130,13 @@ export class CertificateClient {
    *
    * @param issuerName The issuer's name.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async getIssuer(issuerName: string, options: OperationOptions = {}): Promise<CertificateIssuer> {
     checkIssuerName(issuerName);
@@ -911,6 +1148,13 @@ export class CertificateClient {
    *
    * @param issuerName The issuer's name.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async deleteIssuer(
     issuerName: string,
@@ -924,6 +1168,13 @@ export class CertificateClient {
    * Lists the vault's issuers (`GET /certificates/issuers`).
    *
    * @param options Cancellation, page bound.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   listPropertiesOfIssuers(options: ListOptions = {}): PagedAsyncIterableIterator<IssuerProperties> {
     const { IssuerItemSchema } = certificateSchemas();
@@ -941,12 +1192,15 @@ export class CertificateClient {
    *
    * @example Signing with a vault certificate's key
    * ```ts
-   * import { CertificateClient } from "./certificate_client.ts";
-   * import { StaticTokenCredential } from "../auth/static_token.ts";
+   * import { CertificateClient } from "kvfetch/certificates";
+   * import { createEmulator } from "kvfetch/testing";
+   *
+   * const emulator = createEmulator({ vaults: ["myvault"] });
    *
    * const client = new CertificateClient(
    *   "https://myvault.vault.azure.net",
-   *   new StaticTokenCredential({ token: "…", expiresOnTimestamp: Date.now() + 60_000 }),
+   *   emulator.credential(),
+   *   { fetch: emulator.fetch }, // against Azure: leave out fetch
    * );
    * // const { privateKey, x5t } = await client.downloadCertificate("saml-signing");
    * // const signature = await crypto.subtle.sign("RSASSA-PKCS1-v1_5", privateKey!, data);
@@ -955,13 +1209,20 @@ export class CertificateClient {
    *
    * @param name The certificate's name.
    * @param options `version`, how to import the key, cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async downloadCertificate(
     name: string,
     options: DownloadCertificateOptions = {},
   ): Promise<DownloadedCertificate> {
     const path = `/secrets/${checkName(name)}/${checkVersion(options.version)}`;
-    const secret = await this.#ops.read("GET", path, SecretBundleSchema, options.signal);
+    const secret = await this.#ops.read("GET", path, SecretBundleSchema, operationSignal(options));
     return await readCertificateSecret(name, secret, options);
   }
 
@@ -972,12 +1233,15 @@ export class CertificateClient {
    *
    * @example
    * ```ts
-   * import { CertificateClient } from "./certificate_client.ts";
-   * import { StaticTokenCredential } from "../auth/static_token.ts";
+   * import { CertificateClient } from "kvfetch/certificates";
+   * import { createEmulator } from "kvfetch/testing";
+   *
+   * const emulator = createEmulator({ vaults: ["myvault"] });
    *
    * const client = new CertificateClient(
    *   "https://myvault.vault.azure.net",
-   *   new StaticTokenCredential({ token: "…", expiresOnTimestamp: Date.now() + 60_000 }),
+   *   emulator.credential(),
+   *   { fetch: emulator.fetch }, // against Azure: leave out fetch
    * );
    * // const response = await client.fetch("/certificates?maxresults=5");
    * console.log(typeof client.fetch);
@@ -985,6 +1249,13 @@ export class CertificateClient {
    *
    * @param path The path below the vault, e.g. `/certificates?maxresults=5`.
    * @param init Method, headers, body and signal, as for `fetch`.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `CertificateNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   fetch(path: string, init: RequestInit = {}): Promise<Response> {
     return this.#ops.fetch(path, init);
@@ -1031,7 +1302,9 @@ export class CertificateClient {
     const { IssuerSchema } = certificateSchemas();
     const path = `/certificates/issuers/${issuerName}`;
     try {
-      return toIssuer(await this.#ops.read(method, path, IssuerSchema, options.signal, body));
+      return toIssuer(
+        await this.#ops.read(method, path, IssuerSchema, operationSignal(options), body),
+      );
     } catch (error) {
       throw options.password ? redactError(error, [options.password]) : error;
     }

@@ -14,7 +14,7 @@ import type { CertificateOperation, CertificateOperationError } from "./certific
  *
  * @example Telling a cancelled creation from a failed one
  * ```ts
- * import { CertificateOperationFailedError } from "./certificate_operation_failed.ts";
+ * import { CertificateOperationFailedError } from "kvfetch/certificates";
  *
  * function explain(error: unknown): string {
  *   if (error instanceof CertificateOperationFailedError) {

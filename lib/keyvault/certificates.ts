@@ -8,8 +8,8 @@
  *
  * @example Create a self-signed certificate
  * ```ts
- * import { CertificateClient } from "./certificates.ts";
- * import { ClientSecretCredential } from "../auth/client_secret.ts";
+ * import { CertificateClient } from "kvfetch/certificates";
+ * import { ClientSecretCredential } from "kvfetch";
  *
  * const client = new CertificateClient(
  *   "https://myvault.vault.azure.net",
@@ -69,3 +69,4 @@ export type {
   PublicCertificate,
 } from "./download_certificate.ts";
 export type { ListOptions, OperationOptions, PollOptions, VaultClientOptions } from "./options.ts";
+export type { WebCryptoKey, WebKeyImportAlgorithm, WebKeyUsage } from "../http/web_types.ts";

@@ -20,7 +20,7 @@ import type { DeletionRecoveryLevel } from "./secrets_models.ts";
  *
  * @example
  * ```ts
- * import type { KeyVaultCertificateIdentifier } from "./certificates_models.ts";
+ * import type { KeyVaultCertificateIdentifier } from "kvfetch/certificates";
  *
  * const id: KeyVaultCertificateIdentifier = {
  *   sourceId: "https://myvault.vault.azure.net/certificates/tls",
@@ -48,7 +48,7 @@ export interface KeyVaultCertificateIdentifier {
  *
  * @example
  * ```ts
- * import { parseKeyVaultCertificateIdentifier } from "./certificates_models.ts";
+ * import { parseKeyVaultCertificateIdentifier } from "kvfetch/certificates";
  *
  * const { vaultUrl, name, version } = parseKeyVaultCertificateIdentifier(
  *   "https://myvault.vault.azure.net/certificates/tls/0123456789abcdef0123456789abcdef",
@@ -65,7 +65,7 @@ export function parseKeyVaultCertificateIdentifier(id: string): KeyVaultCertific
  *
  * @example
  * ```ts
- * import type { CertificateContentType } from "./certificates_models.ts";
+ * import type { CertificateContentType } from "kvfetch/certificates";
  *
  * const pem: CertificateContentType = "application/x-pem-file";
  * console.log(pem);
@@ -78,7 +78,7 @@ export type CertificateContentType = "application/x-pkcs12" | "application/x-pem
  *
  * @example
  * ```ts
- * import type { CertificateKeyType } from "./certificates_models.ts";
+ * import type { CertificateKeyType } from "kvfetch/certificates";
  *
  * const type: CertificateKeyType = "EC";
  * console.log(type);
@@ -91,7 +91,7 @@ export type CertificateKeyType = "RSA" | "RSA-HSM" | "EC" | "EC-HSM";
  *
  * @example
  * ```ts
- * import type { CertificateKeyCurveName } from "./certificates_models.ts";
+ * import type { CertificateKeyCurveName } from "kvfetch/certificates";
  *
  * const curve: CertificateKeyCurveName = "P-256";
  * console.log(curve);
@@ -104,7 +104,7 @@ export type CertificateKeyCurveName = "P-256" | "P-384" | "P-521" | "P-256K";
  *
  * @example
  * ```ts
- * import type { KeyUsageType } from "./certificates_models.ts";
+ * import type { KeyUsageType } from "kvfetch/certificates";
  *
  * const usages: KeyUsageType[] = ["digitalSignature", "keyEncipherment"];
  * console.log(usages);
@@ -128,7 +128,7 @@ export type KeyUsageType =
  *
  * @example
  * ```ts
- * import { WellKnownIssuer } from "./certificates_models.ts";
+ * import { WellKnownIssuer } from "kvfetch/certificates";
  *
  * console.log(WellKnownIssuer.Self, WellKnownIssuer.Unknown);
  * ```
@@ -140,7 +140,7 @@ export const WellKnownIssuer = { Self: "Self", Unknown: "Unknown" } as const;
  *
  * @example
  * ```ts
- * import type { SubjectAlternativeNames } from "./certificates_models.ts";
+ * import type { SubjectAlternativeNames } from "kvfetch/certificates";
  *
  * const sans: SubjectAlternativeNames = { dnsNames: ["api.example.com", "www.example.com"] };
  * console.log(sans.dnsNames);
@@ -166,7 +166,7 @@ export interface SubjectAlternativeNames {
  *
  * @example
  * ```ts
- * import type { LifetimeAction } from "./certificates_models.ts";
+ * import type { LifetimeAction } from "kvfetch/certificates";
  *
  * const renew: LifetimeAction = { action: "AutoRenew", lifetimePercentage: 80 };
  * console.log(renew.action);
@@ -188,7 +188,7 @@ export interface LifetimeAction {
  *
  * @example A self-signed EC certificate stored as PEM
  * ```ts
- * import type { CertificatePolicy } from "./certificates_models.ts";
+ * import type { CertificatePolicy } from "kvfetch/certificates";
  *
  * const policy: CertificatePolicy = {
  *   issuerName: "Self",
@@ -250,7 +250,7 @@ export interface CertificatePolicy {
  *
  * @example
  * ```ts
- * import { DefaultCertificatePolicy } from "./certificates_models.ts";
+ * import { DefaultCertificatePolicy } from "kvfetch/certificates";
  *
  * const policy = { ...DefaultCertificatePolicy, subject: "CN=my-service" };
  * console.log(policy.issuerName);
@@ -266,7 +266,7 @@ export const DefaultCertificatePolicy: Readonly<CertificatePolicy> = {
  *
  * @example
  * ```ts
- * import type { CertificateProperties } from "./certificates_models.ts";
+ * import type { CertificateProperties } from "kvfetch/certificates";
  *
  * function expiresWithin(p: CertificateProperties, days: number): boolean {
  *   return p.expiresOn !== undefined && p.expiresOn.getTime() - Date.now() < days * 86_400_000;
@@ -311,7 +311,7 @@ export interface CertificateProperties {
  *
  * @example
  * ```ts
- * import type { KeyVaultCertificate } from "./certificates_models.ts";
+ * import type { KeyVaultCertificate } from "kvfetch/certificates";
  *
  * function describe(c: KeyVaultCertificate): string {
  *   return `${c.name} ${c.properties.version} (${c.cer?.length ?? 0} bytes of DER)`;
@@ -339,7 +339,7 @@ export interface KeyVaultCertificate {
  *
  * @example
  * ```ts
- * import type { KeyVaultCertificateWithPolicy } from "./certificates_models.ts";
+ * import type { KeyVaultCertificateWithPolicy } from "kvfetch/certificates";
  *
  * function issuer(c: KeyVaultCertificateWithPolicy): string | undefined {
  *   return c.policy?.issuerName;
@@ -357,7 +357,7 @@ export interface KeyVaultCertificateWithPolicy extends KeyVaultCertificate {
  *
  * @example
  * ```ts
- * import type { DeletedCertificate } from "./certificates_models.ts";
+ * import type { DeletedCertificate } from "kvfetch/certificates";
  *
  * function purgeDay(c: DeletedCertificate): string | undefined {
  *   return c.scheduledPurgeDate?.toISOString().slice(0, 10);
@@ -379,7 +379,7 @@ export interface DeletedCertificate extends KeyVaultCertificateWithPolicy {
  *
  * @example
  * ```ts
- * import type { CertificateOperationError } from "./certificates_models.ts";
+ * import type { CertificateOperationError } from "kvfetch/certificates";
  *
  * const error: CertificateOperationError = { code: "BadParameter", message: "Issuer refused" };
  * console.log(error.code);
@@ -399,7 +399,7 @@ export interface CertificateOperationError {
  *
  * @example
  * ```ts
- * import type { CertificateOperation } from "./certificates_models.ts";
+ * import type { CertificateOperation } from "kvfetch/certificates";
  *
  * function waiting(op: CertificateOperation): boolean {
  *   return op.status === "inProgress";
@@ -441,7 +441,7 @@ export interface CertificateOperation {
  *
  * @example
  * ```ts
- * import type { CertificateContact } from "./certificates_models.ts";
+ * import type { CertificateContact } from "kvfetch/certificates";
  *
  * const contact: CertificateContact = { email: "pki@example.com", name: "PKI team" };
  * console.log(contact.email);
@@ -461,7 +461,7 @@ export interface CertificateContact {
  *
  * @example
  * ```ts
- * import type { AdministratorContact } from "./certificates_models.ts";
+ * import type { AdministratorContact } from "kvfetch/certificates";
  *
  * const admin: AdministratorContact = { firstName: "Ada", lastName: "L", email: "ada@example.com" };
  * console.log(admin.email);
@@ -483,7 +483,7 @@ export interface AdministratorContact {
  *
  * @example
  * ```ts
- * import type { IssuerProperties } from "./certificates_models.ts";
+ * import type { IssuerProperties } from "kvfetch/certificates";
  *
  * const issuer: IssuerProperties = { name: "digicert", provider: "DigiCert" };
  * console.log(issuer.provider);
@@ -503,7 +503,7 @@ export interface IssuerProperties {
  *
  * @example
  * ```ts
- * import type { CertificateIssuer } from "./certificates_models.ts";
+ * import type { CertificateIssuer } from "kvfetch/certificates";
  *
  * function show(issuer: CertificateIssuer): string {
  *   return `${issuer.name} (${issuer.provider}, account ${issuer.accountId})`; // never log the password

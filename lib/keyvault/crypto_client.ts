@@ -5,6 +5,7 @@
  * @module
  */
 
+import { operationSignal } from "../http/_official_options.ts";
 import * as v from "valibot";
 import { lazy } from "../http/_lazy.ts";
 import { need } from "../http/_check.ts";
@@ -33,7 +34,7 @@ import type { OperationOptions, VaultClientOptions } from "./options.ts";
  *
  * @example
  * ```ts
- * import type { CryptographyClientOptions } from "./crypto_client.ts";
+ * import type { CryptographyClientOptions } from "kvfetch/keys";
  *
  * const options: CryptographyClientOptions = { forceRemote: true };
  * console.log(options.forceRemote);
@@ -52,7 +53,7 @@ export interface CryptographyClientOptions extends VaultClientOptions {
  *
  * @example
  * ```ts
- * import type { CryptographyOptions } from "./crypto_client.ts";
+ * import type { CryptographyOptions } from "kvfetch/keys";
  *
  * const options: CryptographyOptions = { forceRemote: true, signal: AbortSignal.timeout(5_000) };
  * console.log(options.forceRemote);
@@ -68,7 +69,7 @@ export interface CryptographyOptions extends OperationOptions {
  *
  * @example
  * ```ts
- * import type { EncryptParameters } from "./crypto_client.ts";
+ * import type { EncryptParameters } from "kvfetch/keys";
  *
  * const params: EncryptParameters = {
  *   algorithm: "RSA-OAEP-256",
@@ -93,7 +94,7 @@ export interface EncryptParameters {
  *
  * @example
  * ```ts
- * import type { DecryptParameters } from "./crypto_client.ts";
+ * import type { DecryptParameters } from "kvfetch/keys";
  *
  * const params: DecryptParameters = { algorithm: "RSA-OAEP-256", ciphertext: new Uint8Array(256) };
  * console.log(params.algorithm);
@@ -117,7 +118,7 @@ export interface DecryptParameters {
  *
  * @example
  * ```ts
- * import type { CryptographyResultBase } from "./crypto_client.ts";
+ * import type { CryptographyResultBase } from "kvfetch/keys";
  *
  * const where = (r: CryptographyResultBase) => (r.local ? "here" : "in the vault");
  * console.log(typeof where);
@@ -135,7 +136,7 @@ export interface CryptographyResultBase {
  *
  * @example
  * ```ts
- * import type { EncryptResult } from "./crypto_client.ts";
+ * import type { EncryptResult } from "kvfetch/keys";
  *
  * const size = (r: EncryptResult) => r.result.length;
  * console.log(typeof size);
@@ -159,7 +160,7 @@ export interface EncryptResult extends CryptographyResultBase {
  *
  * @example
  * ```ts
- * import type { DecryptResult } from "./crypto_client.ts";
+ * import type { DecryptResult } from "kvfetch/keys";
  *
  * const text = (r: DecryptResult) => new TextDecoder().decode(r.result);
  * console.log(typeof text);
@@ -177,7 +178,7 @@ export interface DecryptResult extends CryptographyResultBase {
  *
  * @example
  * ```ts
- * import type { WrapResult } from "./crypto_client.ts";
+ * import type { WrapResult } from "kvfetch/keys";
  *
  * const size = (r: WrapResult) => r.result.length;
  * console.log(typeof size);
@@ -195,7 +196,7 @@ export interface WrapResult extends CryptographyResultBase {
  *
  * @example
  * ```ts
- * import type { SignResult } from "./crypto_client.ts";
+ * import type { SignResult } from "kvfetch/keys";
  *
  * const size = (r: SignResult) => r.result.length;
  * console.log(typeof size);
@@ -213,7 +214,7 @@ export interface SignResult extends CryptographyResultBase {
  *
  * @example
  * ```ts
- * import type { VerifyResult } from "./crypto_client.ts";
+ * import type { VerifyResult } from "kvfetch/keys";
  *
  * const ok = (r: VerifyResult) => r.result;
  * console.log(typeof ok);
@@ -297,19 +298,20 @@ function forbidden(message: string): KvfetchError {
  *
  * @example Encrypt locally, decrypt in the vault
  * ```ts
- * import { CryptographyClient } from "./crypto_client.ts";
- * import { StaticTokenCredential } from "../auth/static_token.ts";
+ * import { CryptographyClient, KeyClient } from "kvfetch/keys";
+ * import { createEmulator } from "kvfetch/testing";
  *
- * const client = new CryptographyClient(
- *   "https://myvault.vault.azure.net/keys/data-key/0123456789abcdef0123456789abcdef",
- *   new StaticTokenCredential({ token: "…", expiresOnTimestamp: Date.now() + 60_000 }),
- * );
- * // const { result, local } = await client.encrypt({
- * //   algorithm: "RSA-OAEP-256",
- * //   plaintext: new TextEncoder().encode("a data key"),
- * // }); // local: true
- * // const { result: plaintext } = await client.decrypt({ algorithm: "RSA-OAEP-256", ciphertext: result });
- * console.log(client.keyID);
+ * const emulator = createEmulator({ vaults: ["myvault"] }); // against Azure: leave out fetch
+ * const options = { fetch: emulator.fetch };
+ * const keys = new KeyClient("https://myvault.vault.azure.net", emulator.credential(), options);
+ * const key = await keys.createRsaKey("data-key");
+ * const client = new CryptographyClient(key.id!, emulator.credential(), options);
+ * const { result, local } = await client.encrypt({
+ *   algorithm: "RSA-OAEP-256",
+ *   plaintext: new TextEncoder().encode("a data key"),
+ * }); // local: true, with the public key fetched once
+ * const { result: plaintext } = await client.decrypt({ algorithm: "RSA-OAEP-256", ciphertext: result });
+ * console.log(local, new TextDecoder().decode(plaintext)); // true "a data key"
  * ```
  */
 export class CryptographyClient {
@@ -370,6 +372,13 @@ export class CryptographyClient {
    *
    * @param params Algorithm, plaintext, and IV or additional data for AES.
    * @param options `forceRemote`, cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async encrypt(
     params: EncryptParameters,
@@ -428,6 +437,13 @@ export class CryptographyClient {
    *
    * @param params Algorithm, ciphertext, and IV, tag, additional data for AES.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async decrypt(params: DecryptParameters, options: OperationOptions = {}): Promise<DecryptResult> {
     need(typeof params == "object" && params, "params", "must be an object");
@@ -458,6 +474,13 @@ export class CryptographyClient {
    * @param algorithm The wrapping algorithm.
    * @param keyToWrap The key bytes to wrap.
    * @param options `forceRemote`, cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async wrapKey(
     algorithm: KeyWrapAlgorithm,
@@ -490,6 +513,13 @@ export class CryptographyClient {
    * @param algorithm The wrapping algorithm.
    * @param encryptedKey The wrapped key.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async unwrapKey(
     algorithm: KeyWrapAlgorithm,
@@ -510,6 +540,13 @@ export class CryptographyClient {
    * @param algorithm The signature algorithm.
    * @param digest The digest: 32 bytes for *256 (and ES256K), 48 for *384, 64 for *512.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async sign(
     algorithm: SignatureAlgorithm,
@@ -529,6 +566,13 @@ export class CryptographyClient {
    * @param algorithm The signature algorithm.
    * @param data The data to sign.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async signData(
     algorithm: SignatureAlgorithm,
@@ -549,6 +593,13 @@ export class CryptographyClient {
    * @param digest The digest that was signed.
    * @param signature The signature (raw `r‖s` for ECDSA).
    * @param options `forceRemote`, cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async verify(
     algorithm: SignatureAlgorithm,
@@ -580,6 +631,13 @@ export class CryptographyClient {
    * @param data The data that was signed.
    * @param signature The signature (raw `r‖s` for ECDSA).
    * @param options `forceRemote`, cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async verifyData(
     algorithm: SignatureAlgorithm,
@@ -616,6 +674,13 @@ export class CryptographyClient {
    * use the key but not read it (403), `ERR_KEY_OPERATION_FORBIDDEN`.
    *
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async getKey(options: OperationOptions = {}): Promise<KeyVaultKey> {
     const key = await this.#fetch(options);
@@ -633,7 +698,13 @@ export class CryptographyClient {
   ): Promise<VerifyResult> {
     const path = await this.#path("verify", options);
     const body = { alg: algorithm, digest: toBase64url(digest), value: toBase64url(signature) };
-    const out = await this.#ops.read("POST", path, schemas().Verify, options.signal, body);
+    const out = await this.#ops.read(
+      "POST",
+      path,
+      schemas().Verify,
+      operationSignal(options),
+      body,
+    );
     return {
       result: out.value,
       keyID: this.#version ? `${this.vaultUrl}/keys/${this.#name}/${this.#version}` : this.keyID,
@@ -667,7 +738,7 @@ export class CryptographyClient {
         "POST",
         path,
         op === "decrypt" || op === "unwrapkey" ? schemas().EmptyOk : schemas().Result,
-        options.signal,
+        operationSignal(options),
         body,
       );
       const decode = (
@@ -705,7 +776,7 @@ export class CryptographyClient {
       try {
         const path = `/keys/${this.#name}/${this.#version ?? ""}`;
         const key = toKey(
-          await this.#ops.read("GET", path, keySchemas().KeyBundleSchema, options.signal),
+          await this.#ops.read("GET", path, keySchemas().KeyBundleSchema, operationSignal(options)),
         );
         this.#key = key;
         this.#version ??= key.properties.version;

@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { WebCryptoKey, WebKeyImportAlgorithm, WebKeyUsage } from "../http/web_types.ts";
 import { KvfetchError } from "../http/errors.ts";
 import { encodeBase64 } from "../http/_base64.ts";
 import { children, readTlv } from "../auth/_der.ts";
@@ -20,7 +21,7 @@ import type { KeyVaultCertificate } from "./certificates_models.ts";
  *
  * @example An RSA-PSS signing key that can be exported again
  * ```ts
- * import type { DownloadCertificateOptions } from "./download_certificate.ts";
+ * import type { DownloadCertificateOptions } from "kvfetch/certificates";
  *
  * const options: DownloadCertificateOptions = {
  *   keyAlgorithm: { name: "RSA-PSS", hash: "SHA-256" },
@@ -36,9 +37,9 @@ export interface DownloadCertificateOptions extends OperationOptions {
    * How to import the private key. Default: `RSASSA-PKCS1-v1_5` with SHA-256 for RSA keys,
    * `ECDSA` on the key's curve for EC keys.
    */
-  keyAlgorithm?: RsaHashedImportParams | EcKeyImportParams;
+  keyAlgorithm?: WebKeyImportAlgorithm;
   /** The key's usages. @default ["sign"] */
-  keyUsages?: KeyUsage[];
+  keyUsages?: WebKeyUsage[];
   /** Whether the imported `CryptoKey` can be exported. @default false */
   extractable?: boolean;
 }
@@ -48,7 +49,7 @@ export interface DownloadCertificateOptions extends OperationOptions {
  *
  * @example
  * ```ts
- * import type { PublicCertificate } from "./download_certificate.ts";
+ * import type { PublicCertificate } from "kvfetch/certificates";
  *
  * function header(c: PublicCertificate) {
  *   return { alg: "RS256", x5t: c.x5t, "x5t#S256": c["x5t#S256"] };
@@ -72,7 +73,7 @@ export interface PublicCertificate {
  *
  * @example
  * ```ts
- * import type { DownloadedCertificate } from "./download_certificate.ts";
+ * import type { DownloadedCertificate } from "kvfetch/certificates";
  *
  * async function sign(c: DownloadedCertificate, data: Uint8Array<ArrayBuffer>) {
  *   return new Uint8Array(await crypto.subtle.sign("RSASSA-PKCS1-v1_5", c.privateKey!, data));
@@ -92,7 +93,7 @@ export interface DownloadedCertificate extends PublicCertificate {
   /** The chain, PEM, leaf first. */
   chainPem: string;
   /** The private key, imported for Web Crypto; absent when the secret holds none. */
-  privateKey?: CryptoKey | undefined;
+  privateKey?: WebCryptoKey | undefined;
   /** The private key as PKCS#8 PEM (`PRIVATE KEY`); absent when the secret holds none. */
   privateKeyPem?: string | undefined;
 }
@@ -103,7 +104,7 @@ export interface DownloadedCertificate extends PublicCertificate {
  *
  * @example The thumbprints a JWT header names
  * ```ts
- * import { publicCertificate } from "./download_certificate.ts";
+ * import { publicCertificate } from "kvfetch/certificates";
  *
  * async function headerFor(cer: Uint8Array) {
  *   const { x5t } = await publicCertificate(cer);
@@ -113,6 +114,9 @@ export interface DownloadedCertificate extends PublicCertificate {
  * ```
  *
  * @param certificate DER bytes, or a {@link KeyVaultCertificate} with its `cer`.
+ *
+ * @throws {KvfetchError} `ERR_INVALID_CERTIFICATE` when the DER is not an X.509 certificate.
+ * @throws {TypeError} When an argument is invalid.
  */
 export async function publicCertificate(
   certificate: Uint8Array | KeyVaultCertificate,
@@ -261,7 +265,7 @@ export async function readCertificateSecret(
 async function leafOf(
   chain: Uint8Array<ArrayBuffer>[],
   key: CryptoKey,
-  algorithm: RsaHashedImportParams | EcKeyImportParams,
+  algorithm: WebKeyImportAlgorithm,
 ): Promise<number> {
   const params = algorithm.name === "ECDSA"
     ? { name: "ECDSA", hash: "SHA-256" }

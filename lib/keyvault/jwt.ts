@@ -26,14 +26,17 @@ import type { OperationOptions } from "./options.ts";
  *
  * @example
  * ```ts
- * import type { SignJwtOptions } from "./jwt.ts";
- * import { CryptographyClient } from "./crypto_client.ts";
- * import { StaticTokenCredential } from "../auth/static_token.ts";
+ * import type { SignJwtOptions } from "kvfetch/keys";
+ * import { CryptographyClient } from "kvfetch/keys";
+ * import { createEmulator } from "kvfetch/testing";
+ *
+ * const emulator = createEmulator({ vaults: ["myvault"] });
  *
  * const options: SignJwtOptions = {
  *   key: new CryptographyClient(
  *     "https://myvault.vault.azure.net/keys/signer/0123456789abcdef0123456789abcdef",
- *     new StaticTokenCredential({ token: "…", expiresOnTimestamp: Date.now() + 60_000 }),
+ *     emulator.credential(),
+ *     { fetch: emulator.fetch }, // against Azure: leave out fetch
  *   ),
  *   alg: "PS256",
  *   issuer: "https://issuer.example",
@@ -90,23 +93,28 @@ const encodeJson = (value: unknown) => toBase64url(new TextEncoder().encode(JSON
  * defaults to the key's full id (with its version), `typ` to `JWT`, `iat` to now. `jose.jwtVerify`
  * with the key's public JWK accepts it for RS256…PS512 and ES256…ES512.
  *
- * @example Signing an access token in a Worker
+ * @example Signing an access token (against the emulator; on Azure, leave out `fetch`)
  * ```ts
- * import { signJwt } from "./jwt.ts";
- * import { CryptographyClient } from "./crypto_client.ts";
- * import { StaticTokenCredential } from "../auth/static_token.ts";
+ * import { KeyClient, signJwt } from "kvfetch/keys";
+ * import { createEmulator } from "kvfetch/testing";
  *
- * const key = new CryptographyClient(
- *   "https://myvault.vault.azure.net/keys/signer/0123456789abcdef0123456789abcdef",
- *   new StaticTokenCredential({ token: "…", expiresOnTimestamp: Date.now() + 60_000 }),
- * );
- * const sign = () => signJwt({ scope: "read" }, { key, alg: "ES256", subject: "user-1", expiresIn: "15m" });
- * // const token = await sign();
- * console.log(typeof sign);
+ * const emulator = createEmulator({ vaults: ["myvault"] });
+ * const keys = new KeyClient("https://myvault.vault.azure.net", emulator.credential(), {
+ *   fetch: emulator.fetch,
+ * });
+ * await keys.createEcKey("signer", { curve: "P-256" });
+ * const key = keys.getCryptographyClient("signer");
+ * const token = await signJwt({ scope: "read" }, { key, alg: "ES256", subject: "user-1", expiresIn: "15m" });
+ * console.log(token.split(".").length); // 3
  * ```
  *
  * @param payload The claims (a plain object).
  * @param options The key, algorithm, header and registered claims.
+ *
+ * @throws {RestError} When the vault refuses to sign (`statusCode`, `errorCode`).
+ * @throws {KvfetchError} `ERR_KEY_OPERATION_FORBIDDEN` when the key may not sign; network and
+ *   credential failures as for every vault operation.
+ * @throws {TypeError} When the payload or an option is invalid (nothing is sent).
  */
 export async function signJwt(
   payload: Record<string, unknown>,
@@ -177,7 +185,7 @@ export async function signJwt(
  *
  * @example
  * ```ts
- * import type { VerifyJwtOptions } from "./jwt.ts";
+ * import type { VerifyJwtOptions } from "kvfetch/keys";
  *
  * const options: VerifyJwtOptions = { issuer: "https://issuer.example", audience: "api", clockTolerance: 30 };
  * console.log(options.issuer);
@@ -207,7 +215,7 @@ export interface VerifyJwtOptions extends OperationOptions {
  *
  * @example
  * ```ts
- * import type { VerifiedJwt } from "./jwt.ts";
+ * import type { VerifiedJwt } from "kvfetch/keys";
  *
  * const subject = (jwt: VerifiedJwt) => jwt.payload.sub;
  * console.log(typeof subject);
@@ -233,7 +241,7 @@ export interface VerifiedJwt {
  *
  * @example Verifying a token signed with `signJwt`
  * ```ts
- * import { verifyJwt } from "./jwt.ts";
+ * import { verifyJwt } from "kvfetch/keys";
  *
  * const check = (token: string, jwk: import("../jwk/types.ts").Jwk) =>
  *   verifyJwt(token, jwk, { issuer: "https://issuer.example", audience: "api" });

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { operationSignal } from "../http/_official_options.ts";
 import { need } from "../http/_check.ts";
 import type { PagedAsyncIterableIterator } from "../http/paging.ts";
 import { redactError } from "../http/_redact.ts";
@@ -43,7 +44,7 @@ import { lazy } from "../http/_lazy.ts";
  *
  * @example
  * ```ts
- * import type { KeyClientOptions } from "./key_client.ts";
+ * import type { KeyClientOptions } from "kvfetch/keys";
  *
  * const options: KeyClientOptions = { serviceVersion: "7.6", timeoutMs: 10_000 };
  * console.log(options.serviceVersion);
@@ -56,7 +57,7 @@ export interface KeyClientOptions extends VaultClientOptions {}
  *
  * @example
  * ```ts
- * import type { KeyAttributesOptions } from "./key_client.ts";
+ * import type { KeyAttributesOptions } from "kvfetch/keys";
  *
  * const options: KeyAttributesOptions = { expiresOn: new Date(Date.now() + 365 * 86_400_000) };
  * console.log(options.expiresOn instanceof Date);
@@ -82,7 +83,7 @@ export interface KeyAttributesOptions extends OperationOptions {
  *
  * @example
  * ```ts
- * import type { CreateKeyOptions } from "./key_client.ts";
+ * import type { CreateKeyOptions } from "kvfetch/keys";
  *
  * const options: CreateKeyOptions = { keySize: 3072, keyOps: ["sign", "verify"] };
  * console.log(options.keySize);
@@ -104,7 +105,7 @@ export interface CreateKeyOptions extends KeyAttributesOptions {
  *
  * @example
  * ```ts
- * import type { CreateRsaKeyOptions } from "./key_client.ts";
+ * import type { CreateRsaKeyOptions } from "kvfetch/keys";
  *
  * const options: CreateRsaKeyOptions = { keySize: 4096, hsm: true };
  * console.log(options.hsm);
@@ -120,7 +121,7 @@ export interface CreateRsaKeyOptions extends Omit<CreateKeyOptions, "curve"> {
  *
  * @example
  * ```ts
- * import type { CreateEcKeyOptions } from "./key_client.ts";
+ * import type { CreateEcKeyOptions } from "kvfetch/keys";
  *
  * const options: CreateEcKeyOptions = { curve: "P-384" };
  * console.log(options.curve);
@@ -136,7 +137,7 @@ export interface CreateEcKeyOptions extends Omit<CreateKeyOptions, "keySize" | "
  *
  * @example
  * ```ts
- * import type { CreateOctKeyOptions } from "./key_client.ts";
+ * import type { CreateOctKeyOptions } from "kvfetch/keys";
  *
  * const options: CreateOctKeyOptions = { keySize: 256, hsm: true };
  * console.log(options.keySize);
@@ -152,7 +153,7 @@ export interface CreateOctKeyOptions extends Omit<CreateKeyOptions, "curve" | "p
  *
  * @example
  * ```ts
- * import type { ImportKeyOptions } from "./key_client.ts";
+ * import type { ImportKeyOptions } from "kvfetch/keys";
  *
  * const options: ImportKeyOptions = { hardwareProtected: true };
  * console.log(options.hardwareProtected);
@@ -168,7 +169,7 @@ export interface ImportKeyOptions extends KeyAttributesOptions {
  *
  * @example
  * ```ts
- * import type { UpdateKeyPropertiesOptions } from "./key_client.ts";
+ * import type { UpdateKeyPropertiesOptions } from "kvfetch/keys";
  *
  * const options: UpdateKeyPropertiesOptions = { enabled: false, keyOps: ["verify"] };
  * console.log(options.enabled);
@@ -184,7 +185,7 @@ export interface UpdateKeyPropertiesOptions extends Omit<KeyAttributesOptions, "
  *
  * @example
  * ```ts
- * import type { GetKeyOptions } from "./key_client.ts";
+ * import type { GetKeyOptions } from "kvfetch/keys";
  *
  * const options: GetKeyOptions = { version: "0123456789abcdef0123456789abcdef" };
  * console.log(options.version);
@@ -200,7 +201,7 @@ export interface GetKeyOptions extends OperationOptions {
  *
  * @example
  * ```ts
- * import type { ReleaseKeyOptions } from "./key_client.ts";
+ * import type { ReleaseKeyOptions } from "kvfetch/keys";
  *
  * const options: ReleaseKeyOptions = { algorithm: "RSA_AES_KEY_WRAP_256" };
  * console.log(options.algorithm);
@@ -218,7 +219,7 @@ export interface ReleaseKeyOptions extends GetKeyOptions {
  *
  * @example
  * ```ts
- * import type { ReleaseKeyResult } from "./key_client.ts";
+ * import type { ReleaseKeyResult } from "kvfetch/keys";
  *
  * const header = (r: ReleaseKeyResult) => JSON.parse(atob(r.value.split(".")[0]!));
  * console.log(typeof header);
@@ -234,7 +235,7 @@ export interface ReleaseKeyResult {
  *
  * @example
  * ```ts
- * import type { GetCryptographyClientOptions } from "./key_client.ts";
+ * import type { GetCryptographyClientOptions } from "kvfetch/keys";
  *
  * const options: GetCryptographyClientOptions = { keyVersion: "0123456789abcdef0123456789abcdef" };
  * console.log(options.keyVersion);
@@ -267,19 +268,25 @@ const DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?!$)(\d+H)?(\d+M)?(\d+S)
  * Vault is done instead of pollers. Every returned key carries its JSON Web Key as Key Vault
  * sent it (`key`) and as a standard JWK (`jwk`), ready for jose or Web Crypto.
  *
- * @example Retrieve a JSON Web Key (the seed's `client.get_key(vault, name, version).key`)
+ * @example Create a key and retrieve its JSON Web Key (against the emulator; on Azure, leave out `fetch`)
  * ```ts
- * import { KeyClient } from "./key_client.ts";
- * import { ClientSecretCredential } from "../auth/client_secret.ts";
+ * import { ClientSecretCredential } from "kvfetch/auth";
+ * import { KeyClient } from "kvfetch/keys";
+ * import { createEmulator } from "kvfetch/testing";
  *
+ * const emulator = createEmulator({ vaults: ["myvault"] });
  * const credential = new ClientSecretCredential({
- *   tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
- *   clientId: "00000000-0000-0000-0000-000000000001",
- *   clientSecret: "from-a-secret-store",
+ *   tenantId: emulator.env.AZURE_TENANT_ID,
+ *   clientId: emulator.env.AZURE_CLIENT_ID,
+ *   clientSecret: emulator.env.AZURE_CLIENT_SECRET,
+ *   fetch: emulator.fetch,
  * });
- * const client = new KeyClient("https://VAULT_ID.vault.azure.net/", credential);
- * // const { key, jwk } = await client.getKey("KEY_ID", { version: "KEY_VERSION" });
- * console.log(client.vaultUrl);
+ * const client = new KeyClient("https://myvault.vault.azure.net", credential, {
+ *   fetch: emulator.fetch,
+ * });
+ * await client.createEcKey("signing-key", { curve: "P-256" });
+ * const { key, jwk } = await client.getKey("signing-key"); // or { version }
+ * console.log(key?.kty, jwk?.kty); // EC EC
  * ```
  */
 export class KeyClient {
@@ -309,6 +316,13 @@ export class KeyClient {
    * @param name 1–127 letters, digits and dashes.
    * @param keyType `RSA`, `RSA-HSM`, `EC`, `EC-HSM`, `oct` or `oct-HSM`.
    * @param options Size, curve, operations, attributes, tags, release policy.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async createKey(
     name: string,
@@ -350,7 +364,9 @@ export class KeyClient {
       ...attributes(options, true),
       crv: curve,
     };
-    return toKey(await this.#bundle("POST", `/keys/${name}/create`, options.signal, body));
+    return toKey(
+      await this.#bundle("POST", `/keys/${name}/create`, operationSignal(options), body),
+    );
   }
 
   /**
@@ -358,6 +374,13 @@ export class KeyClient {
    *
    * @param name The key's name.
    * @param options Size (2048, 3072, 4096), exponent, operations, attributes.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   createRsaKey(name: string, options: CreateRsaKeyOptions = {}): Promise<KeyVaultKey> {
     const { hsm, ...rest } = options;
@@ -369,6 +392,13 @@ export class KeyClient {
    *
    * @param name The key's name.
    * @param options Curve, operations, attributes.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   createEcKey(name: string, options: CreateEcKeyOptions = {}): Promise<KeyVaultKey> {
     const { hsm, ...rest } = options;
@@ -380,6 +410,13 @@ export class KeyClient {
    *
    * @param name The key's name.
    * @param options Size (128, 192, 256), operations, attributes.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   createOctKey(name: string, options: CreateOctKeyOptions = {}): Promise<KeyVaultKey> {
     const { hsm, ...rest } = options;
@@ -393,6 +430,13 @@ export class KeyClient {
    * @param name The key's name.
    * @param key The key to import (Key Vault's or standard JWK form).
    * @param options HSM protection, attributes, tags, release policy.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async importKey(
     name: string,
@@ -412,7 +456,7 @@ export class KeyClient {
       .map((m) => (keyVaultJwk as unknown as Record<string, unknown>)[m])
       .filter((x): x is string => typeof x == "string");
     try {
-      return toKey(await this.#bundle("PUT", `/keys/${name}`, options.signal, body));
+      return toKey(await this.#bundle("PUT", `/keys/${name}`, operationSignal(options), body));
     } catch (error) {
       throw redactError(error, material);
     }
@@ -423,10 +467,17 @@ export class KeyClient {
    *
    * @param name The key's name.
    * @param options `version`: a specific version instead of the latest.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async getKey(name: string, options: GetKeyOptions = {}): Promise<KeyVaultKey> {
     const path = `/keys/${checkName(name)}/${checkVersion(options.version)}`;
-    return toKey(await this.#bundle("GET", path, options.signal));
+    return toKey(await this.#bundle("GET", path, operationSignal(options)));
   }
 
   /**
@@ -436,6 +487,13 @@ export class KeyClient {
    * @param name The key's name.
    * @param version The version to update (`""` for the latest).
    * @param options What to change.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async updateKeyProperties(
     name: string,
@@ -444,13 +502,20 @@ export class KeyClient {
   ): Promise<KeyVaultKey> {
     const path = `/keys/${checkName(name)}/${checkVersion(version)}`;
     const body = { key_ops: checkOps(options.keyOps), ...attributes(options, false) };
-    return toKey(await this.#bundle("PATCH", path, options.signal, body));
+    return toKey(await this.#bundle("PATCH", path, operationSignal(options), body));
   }
 
   /**
    * Lists the vault's keys, latest versions (`GET /keys`).
    *
    * @param options Cancellation, page bound.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   listPropertiesOfKeys(options: ListOptions = {}): PagedAsyncIterableIterator<KeyProperties> {
     return this.#ops.list("/keys", keySchemas().KeyBundleSchema, toKeyProperties, options);
@@ -461,6 +526,13 @@ export class KeyClient {
    *
    * @param name The key's name.
    * @param options Cancellation, page bound.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   listPropertiesOfKeyVersions(
     name: string,
@@ -474,6 +546,13 @@ export class KeyClient {
    * Lists deleted keys that can still be recovered or purged (`GET /deletedkeys`).
    *
    * @param options Cancellation, page bound.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   listDeletedKeys(options: ListOptions = {}): PagedAsyncIterableIterator<DeletedKey> {
     return this.#ops.list("/deletedkeys", keySchemas().KeyBundleSchema, toDeletedKey, options);
@@ -485,11 +564,18 @@ export class KeyClient {
    *
    * @param name The key's name.
    * @param options Whether and how long to wait.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async deleteKey(name: string, options: PollOptions = {}): Promise<DeletedKey> {
     const poll = pollOptions(options);
     const deleted = toDeletedKey(
-      await this.#bundle("DELETE", `/keys/${checkName(name)}`, options.signal),
+      await this.#bundle("DELETE", `/keys/${checkName(name)}`, operationSignal(options)),
     );
     return poll.wait && deleted.recoveryId
       ? await this.#ops.poll(`deletion of key ${name}`, `/deletedkeys/${name}`, poll, deleted)
@@ -501,10 +587,17 @@ export class KeyClient {
    *
    * @param name The key's name.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async getDeletedKey(name: string, options: OperationOptions = {}): Promise<DeletedKey> {
     return toDeletedKey(
-      await this.#bundle("GET", `/deletedkeys/${checkName(name)}`, options.signal),
+      await this.#bundle("GET", `/deletedkeys/${checkName(name)}`, operationSignal(options)),
     );
   }
 
@@ -514,11 +607,18 @@ export class KeyClient {
    *
    * @param name The key's name.
    * @param options Whether and how long to wait.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async recoverDeletedKey(name: string, options: PollOptions = {}): Promise<KeyVaultKey> {
     const poll = pollOptions(options);
     const path = `/deletedkeys/${checkName(name)}/recover`;
-    const recovered = toKey(await this.#bundle("POST", path, options.signal));
+    const recovered = toKey(await this.#bundle("POST", path, operationSignal(options)));
     return poll.wait
       ? await this.#ops.poll(`recovery of key ${name}`, `/keys/${name}/`, poll, recovered)
       : recovered;
@@ -529,10 +629,17 @@ export class KeyClient {
    *
    * @param name The key's name.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async purgeDeletedKey(name: string, options: OperationOptions = {}): Promise<void> {
     const path = `/deletedkeys/${checkName(name)}`;
-    await this.#ops.call("DELETE", path, options.signal, undefined, [204, 200]);
+    await this.#ops.call("DELETE", path, operationSignal(options), undefined, [204, 200]);
   }
 
   /**
@@ -541,10 +648,17 @@ export class KeyClient {
    *
    * @param name The key's name.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async backupKey(name: string, options: OperationOptions = {}): Promise<Uint8Array> {
     const path = `/keys/${checkName(name)}/backup`;
-    const { value } = await this.#ops.read("POST", path, schemas().Value, options.signal);
+    const { value } = await this.#ops.read("POST", path, schemas().Value, operationSignal(options));
     return decodeBase64(value);
   }
 
@@ -553,11 +667,18 @@ export class KeyClient {
    *
    * @param backup The backup bytes.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async restoreKeyBackup(backup: Uint8Array, options: OperationOptions = {}): Promise<KeyVaultKey> {
     need(backup instanceof Uint8Array && backup.length, "backup", "must be a non-empty Uint8Array");
     const body = { value: encodeBase64(backup, true) };
-    return toKey(await this.#bundle("POST", "/keys/restore", options.signal, body));
+    return toKey(await this.#bundle("POST", "/keys/restore", operationSignal(options), body));
   }
 
   /**
@@ -566,9 +687,18 @@ export class KeyClient {
    *
    * @param name The key's name.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async rotateKey(name: string, options: OperationOptions = {}): Promise<KeyVaultKey> {
-    return toKey(await this.#bundle("POST", `/keys/${checkName(name)}/rotate`, options.signal));
+    return toKey(
+      await this.#bundle("POST", `/keys/${checkName(name)}/rotate`, operationSignal(options)),
+    );
   }
 
   /**
@@ -576,6 +706,13 @@ export class KeyClient {
    *
    * @param name The key's name.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async getKeyRotationPolicy(
     name: string,
@@ -583,7 +720,12 @@ export class KeyClient {
   ): Promise<KeyRotationPolicy> {
     const path = `/keys/${checkName(name)}/rotationpolicy`;
     return toRotationPolicy(
-      await this.#ops.read("GET", path, keySchemas().RotationPolicySchema, options.signal),
+      await this.#ops.read(
+        "GET",
+        path,
+        keySchemas().RotationPolicySchema,
+        operationSignal(options),
+      ),
     );
   }
 
@@ -593,6 +735,13 @@ export class KeyClient {
    * @param name The key's name.
    * @param policy The actions and the lifetime of new versions (ISO 8601 durations).
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async updateKeyRotationPolicy(
     name: string,
@@ -618,7 +767,13 @@ export class KeyClient {
     };
     const path = `/keys/${name}/rotationpolicy`;
     return toRotationPolicy(
-      await this.#ops.read("PUT", path, keySchemas().RotationPolicySchema, options.signal, body),
+      await this.#ops.read(
+        "PUT",
+        path,
+        keySchemas().RotationPolicySchema,
+        operationSignal(options),
+        body,
+      ),
     );
   }
 
@@ -627,6 +782,13 @@ export class KeyClient {
    *
    * @param count How many bytes: 1 to 128.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async getRandomBytes(count: number, options: OperationOptions = {}): Promise<Uint8Array> {
     need(
@@ -635,9 +797,15 @@ export class KeyClient {
       "must be an integer from 1 to 128",
       RangeError,
     );
-    const { value } = await this.#ops.read("POST", "/rng", schemas().Value, options.signal, {
-      count,
-    });
+    const { value } = await this.#ops.read(
+      "POST",
+      "/rng",
+      schemas().Value,
+      operationSignal(options),
+      {
+        count,
+      },
+    );
     return decodeBase64(value);
   }
 
@@ -648,6 +816,13 @@ export class KeyClient {
    * @param name The key's name.
    * @param targetAttestationToken The attestation token of the environment to release to.
    * @param options Version, nonce, wrapping algorithm.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async releaseKey(
     name: string,
@@ -667,7 +842,13 @@ export class KeyClient {
     );
     const body = { target: targetAttestationToken, nonce: options.nonce, enc: options.algorithm };
     try {
-      const { value } = await this.#ops.read("POST", path, schemas().Release, options.signal, body);
+      const { value } = await this.#ops.read(
+        "POST",
+        path,
+        schemas().Release,
+        operationSignal(options),
+        body,
+      );
       return { value };
     } catch (error) {
       throw redactError(error, [targetAttestationToken]);
@@ -679,10 +860,17 @@ export class KeyClient {
    *
    * @param name The key's name.
    * @param options `version`: a specific version instead of the latest.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async getKeyAttestation(name: string, options: GetKeyOptions = {}): Promise<KeyVaultKey> {
     const path = `/keys/${checkName(name)}/${checkVersion(options.version)}/attestation`;
-    return toKey(await this.#bundle("GET", path, options.signal));
+    return toKey(await this.#bundle("GET", path, operationSignal(options)));
   }
 
   /**
@@ -691,6 +879,8 @@ export class KeyClient {
    *
    * @param name The key's name.
    * @param options `keyVersion`: a specific version instead of the latest; `forceRemote`.
+   *
+   * @throws {TypeError} When the name or version is invalid.
    */
   getCryptographyClient(
     name: string,
@@ -709,19 +899,28 @@ export class KeyClient {
    *
    * @example
    * ```ts
-   * import { KeyClient } from "./key_client.ts";
-   * import { StaticTokenCredential } from "../auth/static_token.ts";
+   * import { KeyClient } from "kvfetch/keys";
+   * import { createEmulator } from "kvfetch/testing";
+   *
+   * const emulator = createEmulator({ vaults: ["myvault"] });
    *
    * const client = new KeyClient(
    *   "https://myvault.vault.azure.net",
-   *   new StaticTokenCredential({ token: "…", expiresOnTimestamp: Date.now() + 60_000 }),
+   *   emulator.credential(),
+   *   { fetch: emulator.fetch }, // against Azure: leave out fetch
    * );
-   * // const response = await client.fetch("/keys?maxresults=5");
-   * console.log(typeof client.fetch);
+   * const response = await client.fetch("/keys?maxresults=5");
    * ```
    *
    * @param path The path below the vault, e.g. `/keys?maxresults=5`.
    * @param init Method, headers, body and signal, as for `fetch`.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `KeyNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   fetch(path: string, init: RequestInit = {}): Promise<Response> {
     return this.#ops.fetch(path, init);

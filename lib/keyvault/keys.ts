@@ -7,8 +7,8 @@
  *
  * @example Retrieve a JSON Web Key
  * ```ts
- * import { KeyClient } from "./keys.ts";
- * import { ClientSecretCredential } from "../auth/client_secret.ts";
+ * import { KeyClient } from "kvfetch/keys";
+ * import { ClientSecretCredential } from "kvfetch";
  *
  * const client = new KeyClient(
  *   "https://myvault.vault.azure.net",

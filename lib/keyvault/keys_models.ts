@@ -20,7 +20,7 @@ import type { DeletionRecoveryLevel } from "./secrets_models.ts";
  *
  * @example
  * ```ts
- * import type { KeyVaultKeyIdentifier } from "./keys_models.ts";
+ * import type { KeyVaultKeyIdentifier } from "kvfetch/keys";
  *
  * const id: KeyVaultKeyIdentifier = {
  *   sourceId: "https://myvault.vault.azure.net/keys/signer",
@@ -48,7 +48,7 @@ export interface KeyVaultKeyIdentifier {
  *
  * @example
  * ```ts
- * import { parseKeyVaultKeyIdentifier } from "./keys_models.ts";
+ * import { parseKeyVaultKeyIdentifier } from "kvfetch/keys";
  *
  * const { vaultUrl, name, version } = parseKeyVaultKeyIdentifier(
  *   "https://myvault.vault.azure.net/keys/signer/0123456789abcdef0123456789abcdef",
@@ -65,7 +65,7 @@ export function parseKeyVaultKeyIdentifier(id: string): KeyVaultKeyIdentifier {
  *
  * @example
  * ```ts
- * import type { KeyReleasePolicy } from "./keys_models.ts";
+ * import type { KeyReleasePolicy } from "kvfetch/keys";
  *
  * const policy: KeyReleasePolicy = {
  *   encodedPolicy: new TextEncoder().encode(JSON.stringify({ version: "1.0.0", anyOf: [] })),
@@ -88,7 +88,7 @@ export interface KeyReleasePolicy {
  *
  * @example
  * ```ts
- * import type { KeyAttestation } from "./keys_models.ts";
+ * import type { KeyAttestation } from "kvfetch/keys";
  *
  * const attestation: KeyAttestation = { version: "1.0" };
  * console.log(attestation.version);
@@ -110,7 +110,7 @@ export interface KeyAttestation {
  *
  * @example
  * ```ts
- * import type { KeyProperties } from "./keys_models.ts";
+ * import type { KeyProperties } from "kvfetch/keys";
  *
  * const expired = (p: KeyProperties) => p.expiresOn !== undefined && p.expiresOn < new Date();
  * console.log(typeof expired);
@@ -159,7 +159,7 @@ export interface KeyProperties {
  *
  * @example
  * ```ts
- * import type { KeyVaultKey } from "./keys_models.ts";
+ * import type { KeyVaultKey } from "kvfetch/keys";
  *
  * const show = (k: KeyVaultKey) => `${k.name} ${k.keyType} (${k.keyOperations?.join(",")})`;
  * console.log(typeof show);
@@ -187,7 +187,7 @@ export interface KeyVaultKey {
  *
  * @example
  * ```ts
- * import type { DeletedKey } from "./keys_models.ts";
+ * import type { DeletedKey } from "kvfetch/keys";
  *
  * const purgeDay = (k: DeletedKey) => k.scheduledPurgeDate?.toISOString().slice(0, 10);
  * console.log(typeof purgeDay);
@@ -214,7 +214,7 @@ export interface DeletedKey extends KeyVaultKey {
  *
  * @example
  * ```ts
- * import type { KeyRotationLifetimeAction } from "./keys_models.ts";
+ * import type { KeyRotationLifetimeAction } from "kvfetch/keys";
  *
  * const action: KeyRotationLifetimeAction = { action: "Rotate", timeAfterCreate: "P90D" };
  * console.log(action.action);
@@ -234,7 +234,7 @@ export interface KeyRotationLifetimeAction {
  *
  * @example
  * ```ts
- * import type { KeyRotationPolicy } from "./keys_models.ts";
+ * import type { KeyRotationPolicy } from "kvfetch/keys";
  *
  * const policy: KeyRotationPolicy = {
  *   expiresIn: "P48M",

@@ -11,7 +11,7 @@ import type { HttpOptions } from "../http/send.ts";
  *
  * @example Skipping the first 401 by pre-seeding the challenge
  * ```ts
- * import type { VaultClientOptions } from "./options.ts";
+ * import type { VaultClientOptions } from "kvfetch/keys";
  *
  * const options: VaultClientOptions = {
  *   challenge: {
@@ -61,7 +61,7 @@ export interface VaultClientOptions extends Omit<HttpOptions, "signal"> {
  *
  * @example Giving up after five seconds
  * ```ts
- * import type { OperationOptions } from "./options.ts";
+ * import type { OperationOptions } from "kvfetch/keys";
  *
  * const options: OperationOptions = { signal: AbortSignal.timeout(5_000) };
  * console.log(options.signal?.aborted);
@@ -77,7 +77,7 @@ export interface OperationOptions {
  *
  * @example At most 40 pages
  * ```ts
- * import type { ListOptions } from "./options.ts";
+ * import type { ListOptions } from "kvfetch/keys";
  *
  * const options: ListOptions = { maxPages: 40 };
  * console.log(options.maxPages);
@@ -98,7 +98,7 @@ export interface ListOptions extends OperationOptions {
  *
  * @example Not waiting at all
  * ```ts
- * import type { PollOptions } from "./options.ts";
+ * import type { PollOptions } from "kvfetch/keys";
  *
  * const options: PollOptions = { waitForCompletion: false };
  * console.log(options.waitForCompletion);

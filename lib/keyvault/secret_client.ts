@@ -4,6 +4,7 @@
  * @module
  */
 
+import { operationSignal } from "../http/_official_options.ts";
 import { need } from "../http/_check.ts";
 import type { PagedAsyncIterableIterator } from "../http/paging.ts";
 import type { TokenCredential } from "../auth/types.ts";
@@ -31,7 +32,7 @@ export type { PollOptions } from "./options.ts";
  *
  * @example
  * ```ts
- * import type { SecretClientOptions } from "./secret_client.ts";
+ * import type { SecretClientOptions } from "kvfetch/secrets";
  *
  * const options: SecretClientOptions = { serviceVersion: "7.6", timeoutMs: 10_000 };
  * console.log(options.serviceVersion);
@@ -44,7 +45,7 @@ export interface SecretClientOptions extends VaultClientOptions {}
  *
  * @example
  * ```ts
- * import type { SetSecretOptions } from "./secret_client.ts";
+ * import type { SetSecretOptions } from "kvfetch/secrets";
  *
  * const options: SetSecretOptions = {
  *   contentType: "text/plain",
@@ -72,7 +73,7 @@ export interface SetSecretOptions extends OperationOptions {
  *
  * @example
  * ```ts
- * import type { GetSecretOptions } from "./secret_client.ts";
+ * import type { GetSecretOptions } from "kvfetch/secrets";
  *
  * const options: GetSecretOptions = { version: "0123456789abcdef0123456789abcdef" };
  * console.log(options.version);
@@ -88,7 +89,7 @@ export interface GetSecretOptions extends OperationOptions {
  *
  * @example
  * ```ts
- * import type { UpdateSecretPropertiesOptions } from "./secret_client.ts";
+ * import type { UpdateSecretPropertiesOptions } from "kvfetch/secrets";
  *
  * const options: UpdateSecretPropertiesOptions = { enabled: false };
  * console.log(options.enabled);
@@ -107,20 +108,25 @@ export interface UpdateSecretPropertiesOptions extends Omit<SetSecretOptions, ne
  * for (after checking the resource belongs to the vault's host), and the challenge is then
  * remembered for the whole process.
  *
- * @example Retrieve a secret (the seed's `client.get_secret(vault, name, version)`)
+ * @example Set and retrieve a secret (against the emulator; on Azure, leave out `fetch`)
  * ```ts
- * import { SecretClient } from "./secret_client.ts";
- * import { ClientSecretCredential } from "../auth/client_secret.ts";
+ * import { ClientSecretCredential } from "kvfetch/auth";
+ * import { SecretClient } from "kvfetch/secrets";
+ * import { createEmulator } from "kvfetch/testing";
  *
+ * const emulator = createEmulator({ vaults: ["myvault"] });
  * const credential = new ClientSecretCredential({
- *   tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
- *   clientId: "00000000-0000-0000-0000-000000000001",
- *   clientSecret: "from-a-secret-store",
+ *   tenantId: emulator.env.AZURE_TENANT_ID,
+ *   clientId: emulator.env.AZURE_CLIENT_ID,
+ *   clientSecret: emulator.env.AZURE_CLIENT_SECRET, // from a secret store
+ *   fetch: emulator.fetch,
  * });
- * const client = new SecretClient("https://VAULT_ID.vault.azure.net/", credential);
- * // const secret = await client.getSecret("SECRET_ID", { version: "SECRET_VERSION" });
- * // console.log(secret.value);
- * console.log(client.vaultUrl);
+ * const client = new SecretClient("https://myvault.vault.azure.net", credential, {
+ *   fetch: emulator.fetch,
+ * });
+ * const { properties } = await client.setSecret("db-password", "s3cret");
+ * const secret = await client.getSecret("db-password", { version: properties.version });
+ * console.log(secret.value); // s3cret
  * ```
  */
 export class SecretClient {
@@ -146,6 +152,13 @@ export class SecretClient {
    * @param name 1–127 letters, digits and dashes.
    * @param value The value (at most 25 KiB of UTF-8).
    * @param options Content type, attributes, tags.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `SecretNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async setSecret(
     name: string,
@@ -162,7 +175,9 @@ export class SecretClient {
     );
     const body = { value, ...attributes(options) };
     try {
-      return toSecret(await this.#bundle("PUT", `/secrets/${name}`, options.signal, body));
+      return toSecret(
+        await this.#bundle("PUT", `/secrets/${name}`, operationSignal(options), body),
+      );
     } catch (error) {
       throw redactError(error, [value]);
     }
@@ -173,10 +188,17 @@ export class SecretClient {
    *
    * @param name The secret's name.
    * @param options `version`: a specific version instead of the latest.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `SecretNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async getSecret(name: string, options: GetSecretOptions = {}): Promise<KeyVaultSecret> {
     const path = `/secrets/${checkName(name)}/${checkVersion(options.version)}`;
-    return toSecret(await this.#bundle("GET", path, options.signal));
+    return toSecret(await this.#bundle("GET", path, operationSignal(options)));
   }
 
   /**
@@ -186,6 +208,13 @@ export class SecretClient {
    * @param name The secret's name.
    * @param version The version to update (`""` for the latest).
    * @param options The new content type, attributes and tags.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `SecretNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async updateSecretProperties(
     name: string,
@@ -194,7 +223,7 @@ export class SecretClient {
   ): Promise<SecretProperties> {
     const path = `/secrets/${checkName(name)}/${checkVersion(version)}`;
     return toSecretProperties(
-      await this.#bundle("PATCH", path, options.signal, attributes(options)),
+      await this.#bundle("PATCH", path, operationSignal(options), attributes(options)),
     );
   }
 
@@ -202,6 +231,13 @@ export class SecretClient {
    * Lists the vault's secrets, latest versions, without values (`GET /secrets`).
    *
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `SecretNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   listPropertiesOfSecrets(
     options: ListOptions = {},
@@ -214,6 +250,13 @@ export class SecretClient {
    *
    * @param name The secret's name.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `SecretNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   listPropertiesOfSecretVersions(
     name: string,
@@ -227,6 +270,13 @@ export class SecretClient {
    * Lists deleted secrets that can still be recovered or purged (`GET /deletedsecrets`).
    *
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `SecretNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   listDeletedSecrets(options: ListOptions = {}): PagedAsyncIterableIterator<DeletedSecret> {
     return this.#ops.list("/deletedsecrets", SecretBundleSchema, toDeletedSecret, options);
@@ -238,11 +288,18 @@ export class SecretClient {
    *
    * @param name The secret's name.
    * @param options Whether and how long to wait.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `SecretNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async deleteSecret(name: string, options: PollOptions = {}): Promise<DeletedSecret> {
     const poll = pollOptions(options);
     const deleted = toDeletedSecret(
-      await this.#bundle("DELETE", `/secrets/${checkName(name)}`, options.signal),
+      await this.#bundle("DELETE", `/secrets/${checkName(name)}`, operationSignal(options)),
     );
     // Without soft delete there is no recoveryId and nothing to wait for.
     return poll.wait && deleted.recoveryId
@@ -255,10 +312,17 @@ export class SecretClient {
    *
    * @param name The secret's name.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `SecretNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async getDeletedSecret(name: string, options: OperationOptions = {}): Promise<DeletedSecret> {
     return toDeletedSecret(
-      await this.#bundle("GET", `/deletedsecrets/${checkName(name)}`, options.signal),
+      await this.#bundle("GET", `/deletedsecrets/${checkName(name)}`, operationSignal(options)),
     );
   }
 
@@ -268,11 +332,20 @@ export class SecretClient {
    *
    * @param name The secret's name.
    * @param options Whether and how long to wait.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `SecretNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async recoverDeletedSecret(name: string, options: PollOptions = {}): Promise<SecretProperties> {
     const poll = pollOptions(options);
     const path = `/deletedsecrets/${checkName(name)}/recover`;
-    const recovered = toSecretProperties(await this.#bundle("POST", path, options.signal));
+    const recovered = toSecretProperties(
+      await this.#bundle("POST", path, operationSignal(options)),
+    );
     return poll.wait
       ? await this.#ops.poll(`recovery of secret ${name}`, `/secrets/${name}/`, poll, recovered)
       : recovered;
@@ -283,10 +356,17 @@ export class SecretClient {
    *
    * @param name The secret's name.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `SecretNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async purgeDeletedSecret(name: string, options: OperationOptions = {}): Promise<void> {
     const path = `/deletedsecrets/${checkName(name)}`;
-    await this.#ops.call("DELETE", path, options.signal, undefined, [204, 200]);
+    await this.#ops.call("DELETE", path, operationSignal(options), undefined, [204, 200]);
   }
 
   /**
@@ -295,10 +375,19 @@ export class SecretClient {
    *
    * @param name The secret's name.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `SecretNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async backupSecret(name: string, options: OperationOptions = {}): Promise<Uint8Array> {
     const path = `/secrets/${checkName(name)}/backup`;
-    return decodeBase64((await this.#ops.read("POST", path, BackupSchema, options.signal)).value);
+    return decodeBase64(
+      (await this.#ops.read("POST", path, BackupSchema, operationSignal(options))).value,
+    );
   }
 
   /**
@@ -306,6 +395,13 @@ export class SecretClient {
    *
    * @param backup The backup bytes.
    * @param options Cancellation.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `SecretNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async restoreSecretBackup(
     backup: Uint8Array,
@@ -313,7 +409,9 @@ export class SecretClient {
   ): Promise<SecretProperties> {
     need(backup instanceof Uint8Array && backup.length, "backup", "must be a non-empty Uint8Array");
     const body = { value: encodeBase64(backup, true) };
-    return toSecretProperties(await this.#bundle("POST", "/secrets/restore", options.signal, body));
+    return toSecretProperties(
+      await this.#bundle("POST", "/secrets/restore", operationSignal(options), body),
+    );
   }
 
   /**
@@ -324,20 +422,29 @@ export class SecretClient {
    *
    * @example Reading the first page of secrets as raw JSON
    * ```ts
-   * import { SecretClient } from "./secret_client.ts";
-   * import { StaticTokenCredential } from "../auth/static_token.ts";
+   * import { SecretClient } from "kvfetch/secrets";
+   * import { createEmulator } from "kvfetch/testing";
+   *
+   * const emulator = createEmulator({ vaults: ["myvault"] });
    *
    * const client = new SecretClient(
    *   "https://myvault.vault.azure.net",
-   *   new StaticTokenCredential({ token: "…", expiresOnTimestamp: Date.now() + 60_000 }),
+   *   emulator.credential(),
+   *   { fetch: emulator.fetch }, // against Azure: leave out fetch
    * );
-   * // const response = await client.fetch("/secrets?maxresults=5");
+   * const response = await client.fetch("/secrets?maxresults=5");
    * // console.log(response.status, await response.json());
-   * console.log(typeof client.fetch);
    * ```
    *
    * @param path The path below the vault, e.g. `/secrets?maxresults=5`.
    * @param init Method, headers, body and signal, as for `fetch`.
+   *
+   * @throws {RestError} When the vault answers with a status the operation does not expect
+   *   (`statusCode`, and Azure's `errorCode` such as `SecretNotFound`).
+   * @throws {KvfetchError} When the vault cannot be reached or answers something unusable
+   *   (`ERR_NETWORK`, `ERR_TIMEOUT`, `ERR_INVALID_RESPONSE`, `ERR_CHALLENGE_*`, …), or when the
+   *   credential fails (`ERR_AUTHENTICATION`, `ERR_CREDENTIAL_UNAVAILABLE`).
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   fetch(path: string, init: RequestInit = {}): Promise<Response> {
     return this.#ops.fetch(path, init);

@@ -6,8 +6,8 @@
  *
  * @example Retrieve a secret
  * ```ts
- * import { SecretClient } from "./secrets.ts";
- * import { ClientSecretCredential } from "../auth/client_secret.ts";
+ * import { SecretClient } from "kvfetch/secrets";
+ * import { ClientSecretCredential } from "kvfetch";
  *
  * const client = new SecretClient(
  *   "https://myvault.vault.azure.net",

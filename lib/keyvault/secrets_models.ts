@@ -16,7 +16,7 @@ import { decodeBase64 } from "../http/_base64.ts";
  *
  * @example
  * ```ts
- * import type { KeyVaultSecretIdentifier } from "./secrets_models.ts";
+ * import type { KeyVaultSecretIdentifier } from "kvfetch/secrets";
  *
  * const id: KeyVaultSecretIdentifier = {
  *   sourceId: "https://myvault.vault.azure.net/secrets/db-password",
@@ -44,7 +44,7 @@ export interface KeyVaultSecretIdentifier {
  *
  * @example
  * ```ts
- * import { parseKeyVaultSecretIdentifier } from "./secrets_models.ts";
+ * import { parseKeyVaultSecretIdentifier } from "kvfetch/secrets";
  *
  * const { vaultUrl, name, version } = parseKeyVaultSecretIdentifier(
  *   "https://myvault.vault.azure.net/secrets/db-password/0123456789abcdef0123456789abcdef",
@@ -61,7 +61,7 @@ export function parseKeyVaultSecretIdentifier(id: string): KeyVaultSecretIdentif
  *
  * @example
  * ```ts
- * import type { DeletionRecoveryLevel } from "./secrets_models.ts";
+ * import type { DeletionRecoveryLevel } from "kvfetch/secrets";
  *
  * const level: DeletionRecoveryLevel = "Recoverable+Purgeable";
  * console.log(level);
@@ -82,7 +82,7 @@ export type DeletionRecoveryLevel =
  *
  * @example
  * ```ts
- * import type { SecretProperties } from "./secrets_models.ts";
+ * import type { SecretProperties } from "kvfetch/secrets";
  *
  * function expiresSoon(p: SecretProperties): boolean {
  *   return p.expiresOn !== undefined && p.expiresOn.getTime() - Date.now() < 7 * 86_400_000;
@@ -130,7 +130,7 @@ export interface SecretProperties {
  *
  * @example
  * ```ts
- * import type { KeyVaultSecret } from "./secrets_models.ts";
+ * import type { KeyVaultSecret } from "kvfetch/secrets";
  *
  * function show(secret: KeyVaultSecret): string {
  *   return `${secret.name} (version ${secret.properties.version})`; // never log the value
@@ -152,7 +152,7 @@ export interface KeyVaultSecret {
  *
  * @example
  * ```ts
- * import type { DeletedSecret } from "./secrets_models.ts";
+ * import type { DeletedSecret } from "kvfetch/secrets";
  *
  * function purgeDay(s: DeletedSecret): string | undefined {
  *   return s.scheduledPurgeDate?.toISOString().slice(0, 10);

@@ -25,6 +25,7 @@ import {
 } from "../http/send.ts";
 import { throwIfAborted, waitFor } from "../http/_abort.ts";
 import { need } from "../http/_check.ts";
+import { refuseOfficialOptions } from "../http/_official_options.ts";
 import { secureUrl } from "../http/_secure_url.ts";
 import { stripQuery } from "../http/_url.ts";
 import { resolveCloud } from "../auth/clouds.ts";
@@ -136,6 +137,7 @@ export class ArmPipeline {
 
   /** Sends one request with a bearer token; resolves with the response whatever its status. */
   async send(method: string, url: URL, request: ArmSend = {}): Promise<HttpResult> {
+    refuseOfficialOptions(request, "operation", ["onResponse"]);
     const { signal } = request;
     checkSignal(signal);
     throwIfAborted(signal);
@@ -203,6 +205,7 @@ export class ArmPipeline {
     apiVersion?: string,
   ): PagedAsyncIterableIterator<T> {
     need(typeof options == "object" && options, "options", "must be an object");
+    refuseOfficialOptions(options, "operation", ["onResponse"]);
     const { top, signal, onResponse } = options;
     const checkTop = (n: number | undefined, option: string) =>
       need(

@@ -23,6 +23,7 @@ import { readJson, tryReadJson } from "../http/json.ts";
 import { retryAfterMs } from "../http/retry.ts";
 import { type HttpResult, resultHead } from "../http/send.ts";
 import { need } from "../http/_check.ts";
+import { refuseOfficialOptions } from "../http/_official_options.ts";
 import type { ArmErrorHintInput, ArmPipeline } from "./_arm_pipeline.ts";
 import { ArmOperationError, readArmErrorFields } from "./errors.ts";
 import type { ArmResponseInfo } from "./errors.ts";
@@ -43,6 +44,7 @@ export interface Lro {
 /** Checks {@link LroOptions} and applies their defaults. */
 export function lroOptions(options: LroOptions = {}): Lro {
   need(typeof options == "object" && options, "options", "must be an object");
+  refuseOfficialOptions(options, "operation", ["onResponse"]);
   const { pollIntervalMs: interval = 2000, maxWaitMs: maxWait = 1_800_000 } = options;
   need(
     typeof interval == "number" && interval >= 0 && interval < Infinity,

@@ -16,7 +16,7 @@ import { stripQuery } from "../http/_url.ts";
  *
  * @example Listing the fields ARM refused
  * ```ts
- * import type { ArmErrorDetail } from "./errors.ts";
+ * import type { ArmErrorDetail } from "kvfetch/management";
  *
  * const detail: ArmErrorDetail = {
  *   code: "InvalidParameter",
@@ -43,7 +43,7 @@ export interface ArmErrorDetail {
  *
  * @example Slowing down when the write quota runs low
  * ```ts
- * import type { ArmResponseInfo } from "./errors.ts";
+ * import type { ArmResponseInfo } from "kvfetch/management";
  *
  * function lowOnWrites(info: ArmResponseInfo): boolean {
  *   return (info.rateLimits["subscription-writes"] ?? Infinity) < 50;
@@ -111,18 +111,20 @@ export function withInfo<T>(result: T, info: ArmResponseInfo): T {
  *
  * @example Reading the remaining read quota after a call
  * ```ts
- * import { armResponseOf, VaultsClient } from "./mod.ts";
- * import { StaticTokenCredential } from "../auth/static_token.ts";
+ * import { armResponseOf, VaultsClient } from "kvfetch/management";
+ * import { createEmulator } from "kvfetch/testing";
+ *
+ * const emulator = createEmulator({ vaults: ["myvault"] });
  *
  * const vaults = new VaultsClient(
- *   "00000000-0000-0000-0000-000000000000",
- *   new StaticTokenCredential({ token: "…", expiresOnTimestamp: Date.now() + 600_000 }),
+ *   emulator.subscriptionId,
+ *   emulator.credential(),
+ *   { fetch: emulator.fetch }, // against Azure: leave out fetch
  * );
  * async function remainingReads(): Promise<number | undefined> {
  *   const vault = await vaults.get("my-group", "my-vault");
  *   return armResponseOf(vault)?.rateLimits["subscription-reads"];
  * }
- * console.log(typeof remainingReads);
  * ```
  */
 export function armResponseOf(result: object): ArmResponseInfo | undefined {
@@ -189,7 +191,7 @@ export function readArmErrorFields(error: unknown, sensitive: string[]): ArmErro
  *
  * @example An ArmError for a test double
  * ```ts
- * import { ArmError, type ArmErrorInit } from "./errors.ts";
+ * import { ArmError, type ArmErrorInit } from "kvfetch/management";
  *
  * const init: ArmErrorInit = {
  *   status: 409,
@@ -225,7 +227,7 @@ export interface ArmErrorInit extends RestErrorInit {
  *
  * @example Freeing a name held by a soft-deleted vault
  * ```ts
- * import { ArmError } from "./errors.ts";
+ * import { ArmError } from "kvfetch/management";
  *
  * function mustPurgeFirst(error: unknown): boolean {
  *   return error instanceof ArmError && error.softDeletedConflict;
@@ -276,7 +278,7 @@ export class ArmError extends RestError {
  *
  * @example
  * ```ts
- * import { ArmOperationError, type ArmOperationErrorInit } from "./errors.ts";
+ * import { ArmOperationError, type ArmOperationErrorInit } from "kvfetch/management";
  *
  * const init: ArmOperationErrorInit = {
  *   operationStatus: "Failed",
@@ -311,7 +313,7 @@ export interface ArmOperationErrorInit {
  *
  * @example Telling a failed operation from a refused request
  * ```ts
- * import { ArmError, ArmOperationError } from "./errors.ts";
+ * import { ArmError, ArmOperationError } from "kvfetch/management";
  *
  * function explain(error: unknown): string {
  *   if (error instanceof ArmOperationError) return `ended ${error.operationStatus}: ${error.errorCode}`;

@@ -10,8 +10,8 @@
  *
  * @example Create a vault and wait for its data plane
  * ```ts
- * import { VaultsClient, waitForDataPlane } from "./mod.ts";
- * import { ClientSecretCredential } from "../auth/client_secret.ts";
+ * import { VaultsClient, waitForDataPlane } from "kvfetch/management";
+ * import { ClientSecretCredential } from "kvfetch";
  *
  * const vaults = new VaultsClient(
  *   "00000000-0000-0000-0000-000000000000",

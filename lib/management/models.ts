@@ -23,7 +23,7 @@ import {
  *
  * @example
  * ```ts
- * import type { KeyPermission } from "./models.ts";
+ * import type { KeyPermission } from "kvfetch/management";
  *
  * const cryptoUser: KeyPermission[] = ["get", "wrapKey", "unwrapKey"];
  * console.log(cryptoUser.length);
@@ -57,7 +57,7 @@ export type KeyPermission =
  *
  * @example
  * ```ts
- * import type { SecretPermission } from "./models.ts";
+ * import type { SecretPermission } from "kvfetch/management";
  *
  * const reader: SecretPermission[] = ["get", "list"];
  * console.log(reader);
@@ -79,7 +79,7 @@ export type SecretPermission =
  *
  * @example
  * ```ts
- * import type { CertificatePermission } from "./models.ts";
+ * import type { CertificatePermission } from "kvfetch/management";
  *
  * const issuer: CertificatePermission[] = ["get", "create", "manageissuers"];
  * console.log(issuer);
@@ -109,7 +109,7 @@ export type CertificatePermission =
  *
  * @example
  * ```ts
- * import type { StoragePermission } from "./models.ts";
+ * import type { StoragePermission } from "kvfetch/management";
  *
  * const sas: StoragePermission[] = ["getsas", "listsas"];
  * console.log(sas);
@@ -139,7 +139,7 @@ export type StoragePermission =
  *
  * @example
  * ```ts
- * import type { Permissions } from "./models.ts";
+ * import type { Permissions } from "kvfetch/management";
  *
  * const permissions: Permissions = { secrets: ["get", "list"], keys: ["get"] };
  * console.log(permissions.secrets);
@@ -161,7 +161,7 @@ export interface Permissions {
  *
  * @example Letting an application read secrets
  * ```ts
- * import type { AccessPolicyEntry } from "./models.ts";
+ * import type { AccessPolicyEntry } from "kvfetch/management";
  *
  * const policy: AccessPolicyEntry = {
  *   tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
@@ -187,7 +187,7 @@ export interface AccessPolicyEntry {
  *
  * @example
  * ```ts
- * import type { Sku } from "./models.ts";
+ * import type { Sku } from "kvfetch/management";
  *
  * const sku: Sku = { family: "A", name: "premium" }; // premium: HSM-backed keys
  * console.log(sku.name);
@@ -205,7 +205,7 @@ export interface Sku {
  *
  * @example
  * ```ts
- * import type { SkuName } from "./models.ts";
+ * import type { SkuName } from "kvfetch/management";
  *
  * const name: SkuName = "standard";
  * console.log(name);
@@ -218,7 +218,7 @@ export type SkuName = "standard" | "premium";
  *
  * @example Only one office range, plus trusted Azure services
  * ```ts
- * import type { NetworkRuleSet } from "./models.ts";
+ * import type { NetworkRuleSet } from "kvfetch/management";
  *
  * const acls: NetworkRuleSet = {
  *   bypass: "AzureServices",
@@ -244,7 +244,7 @@ export interface NetworkRuleSet {
  *
  * @example
  * ```ts
- * import type { VaultProvisioningState } from "./models.ts";
+ * import type { VaultProvisioningState } from "kvfetch/management";
  *
  * const state: VaultProvisioningState = "RegisteringDns";
  * console.log(state === "Succeeded");
@@ -260,7 +260,7 @@ export type VaultProvisioningState =
  *
  * @example The properties of the Python sample's vault
  * ```ts
- * import type { VaultProperties } from "./models.ts";
+ * import type { VaultProperties } from "kvfetch/management";
  *
  * const properties: VaultProperties = {
  *   tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
@@ -313,7 +313,7 @@ export interface VaultProperties {
  *
  * @example
  * ```ts
- * import type { SystemData } from "./models.ts";
+ * import type { SystemData } from "kvfetch/management";
  *
  * const data: SystemData = { createdBy: "ops@contoso.com", createdAt: new Date() };
  * console.log(data.createdAt?.getFullYear());
@@ -339,7 +339,7 @@ export interface SystemData {
  *
  * @example
  * ```ts
- * import type { Vault } from "./models.ts";
+ * import type { Vault } from "kvfetch/management";
  *
  * function dataPlaneUrl(vault: Vault): string | undefined {
  *   return vault.properties.vaultUri;
@@ -369,7 +369,7 @@ export interface Vault {
  *
  * @example
  * ```ts
- * import type { VaultCreateOrUpdateParameters } from "./models.ts";
+ * import type { VaultCreateOrUpdateParameters } from "kvfetch/management";
  *
  * const parameters: VaultCreateOrUpdateParameters = {
  *   location: "westus",
@@ -396,7 +396,7 @@ export interface VaultCreateOrUpdateParameters {
  *
  * @example Turning purge protection on
  * ```ts
- * import type { VaultPatchParameters } from "./models.ts";
+ * import type { VaultPatchParameters } from "kvfetch/management";
  *
  * const patch: VaultPatchParameters = { properties: { enablePurgeProtection: true } };
  * console.log(patch.properties?.enablePurgeProtection);
@@ -414,7 +414,7 @@ export interface VaultPatchParameters {
  *
  * @example
  * ```ts
- * import type { DeletedVault } from "./models.ts";
+ * import type { DeletedVault } from "kvfetch/management";
  *
  * function purgeDay(vault: DeletedVault): string | undefined {
  *   return vault.properties?.scheduledPurgeDate?.toISOString().slice(0, 10);
@@ -451,7 +451,7 @@ export interface DeletedVault {
  *
  * @example
  * ```ts
- * import type { CheckNameAvailabilityResult } from "./models.ts";
+ * import type { CheckNameAvailabilityResult } from "kvfetch/management";
  *
  * const taken: CheckNameAvailabilityResult = { nameAvailable: false, reason: "AlreadyExists" };
  * console.log(taken.reason);
@@ -471,7 +471,7 @@ export interface CheckNameAvailabilityResult {
  *
  * @example
  * ```ts
- * import type { VaultAccessPolicyParameters } from "./models.ts";
+ * import type { VaultAccessPolicyParameters } from "kvfetch/management";
  *
  * function count(result: VaultAccessPolicyParameters): number {
  *   return result.properties.accessPolicies.length;
@@ -497,7 +497,7 @@ export interface VaultAccessPolicyParameters {
  *
  * @example
  * ```ts
- * import type { Resource } from "./models.ts";
+ * import type { Resource } from "kvfetch/management";
  *
  * const vault: Resource = { name: "my-vault", type: "Microsoft.KeyVault/vaults" };
  * console.log(vault.name);
@@ -521,7 +521,7 @@ export interface Resource {
  *
  * @example
  * ```ts
- * import type { ResourceGroup } from "./models.ts";
+ * import type { ResourceGroup } from "kvfetch/management";
  *
  * const group: ResourceGroup = { name: "kvfetch-samples", location: "westus" };
  * console.log(group.location);

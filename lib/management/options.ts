@@ -13,7 +13,7 @@ import type { ArmResponseInfo } from "./errors.ts";
  *
  * @example A client for Azure US Government, with fewer retries
  * ```ts
- * import type { ArmClientOptions } from "./options.ts";
+ * import type { ArmClientOptions } from "kvfetch/management";
  *
  * const options: ArmClientOptions = { cloud: "usGovernment", retry: { maxRetries: 2 } };
  * console.log(options.cloud);
@@ -46,7 +46,7 @@ export interface ArmClientOptions extends Omit<HttpOptions, "signal"> {
  *
  * @example Logging the remaining write quota of every response
  * ```ts
- * import type { ArmOperationOptions } from "./options.ts";
+ * import type { ArmOperationOptions } from "kvfetch/management";
  *
  * const options: ArmOperationOptions = {
  *   signal: AbortSignal.timeout(60_000),
@@ -68,7 +68,7 @@ export interface ArmOperationOptions {
  *
  * @example Starting a purge without waiting for it
  * ```ts
- * import type { LroOptions } from "./options.ts";
+ * import type { LroOptions } from "kvfetch/management";
  *
  * const options: LroOptions = { waitForCompletion: false };
  * console.log(options.waitForCompletion);
@@ -96,7 +96,7 @@ export interface LroOptions extends ArmOperationOptions {
  *
  * @example Ten vaults a page, at most five pages
  * ```ts
- * import type { ArmListOptions } from "./options.ts";
+ * import type { ArmListOptions } from "kvfetch/management";
  *
  * const options: ArmListOptions = { top: 10, maxPages: 5 };
  * console.log(options.top);

@@ -18,7 +18,7 @@ import { need } from "../http/_check.ts";
  *
  * @example
  * ```ts
- * import { DEFAULT_RESOURCE_GROUPS_API_VERSION } from "./resource_groups_client.ts";
+ * import { DEFAULT_RESOURCE_GROUPS_API_VERSION } from "kvfetch/management";
  *
  * console.log(DEFAULT_RESOURCE_GROUPS_API_VERSION); // 2021-04-01
  * ```
@@ -30,7 +30,7 @@ export const DEFAULT_RESOURCE_GROUPS_API_VERSION = "2021-04-01";
  *
  * @example
  * ```ts
- * import type { ResourceGroupsClientOptions } from "./resource_groups_client.ts";
+ * import type { ResourceGroupsClientOptions } from "kvfetch/management";
  *
  * const options: ResourceGroupsClientOptions = { apiVersion: "2021-04-01", cloud: "china" };
  * console.log(options.cloud);
@@ -49,7 +49,7 @@ export interface ResourceGroupsClientOptions extends ArmClientOptions {
  *
  * @example
  * ```ts
- * import type { ResourceGroupParameters } from "./resource_groups_client.ts";
+ * import type { ResourceGroupParameters } from "kvfetch/management";
  *
  * const group: ResourceGroupParameters = { location: "westus", tags: { purpose: "samples" } };
  * console.log(group.location);
@@ -70,14 +70,17 @@ export interface ResourceGroupParameters {
  *
  * @example Create a group for the samples
  * ```ts
- * import { ResourceGroupsClient } from "./resource_groups_client.ts";
- * import { StaticTokenCredential } from "../auth/static_token.ts";
+ * import { ResourceGroupsClient } from "kvfetch/management";
+ * import { createEmulator } from "kvfetch/testing";
+ *
+ * const emulator = createEmulator({ vaults: ["myvault"] });
  *
  * const groups = new ResourceGroupsClient(
- *   "00000000-0000-0000-0000-000000000000",
- *   new StaticTokenCredential({ token: "…", expiresOnTimestamp: Date.now() + 600_000 }),
+ *   emulator.subscriptionId,
+ *   emulator.credential(),
+ *   { fetch: emulator.fetch }, // against Azure: leave out fetch
  * );
- * // await groups.createOrUpdate("kvfetch-samples", { location: "westus" });
+ * await groups.createOrUpdate("kvfetch-samples", { location: "westus" });
  * console.log(groups.endpoint);
  * ```
  */
@@ -119,6 +122,12 @@ export class ResourceGroupsClient {
    * @param resourceGroupName 1–90 letters, digits, `_`, `-`, `.`, `(` and `)`, not ending in `.`.
    * @param parameters Location and tags.
    * @param options How to wait.
+   *
+   * @throws {ArmError} When ARM answers with a status the operation does not expect
+   *   (`statusCode`, Azure's `errorCode`, `details`).
+   * @throws {KvfetchError} When ARM cannot be reached or answers something unusable, an operation
+   *   fails or times out (`ERR_OPERATION_FAILED`, `ERR_OPERATION_TIMEOUT`), or the credential fails.
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async createOrUpdate(
     resourceGroupName: string,
@@ -150,6 +159,12 @@ export class ResourceGroupsClient {
    *
    * @param resourceGroupName The group.
    * @param options Cancellation.
+   *
+   * @throws {ArmError} When ARM answers with a status the operation does not expect
+   *   (`statusCode`, Azure's `errorCode`, `details`).
+   * @throws {KvfetchError} When ARM cannot be reached or answers something unusable, an operation
+   *   fails or times out (`ERR_OPERATION_FAILED`, `ERR_OPERATION_TIMEOUT`), or the credential fails.
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async get(resourceGroupName: string, options: ArmOperationOptions = {}): Promise<ResourceGroup> {
     const url = this.#arm.url(this.#path(resourceGroupName));
@@ -162,6 +177,12 @@ export class ResourceGroupsClient {
    *
    * @param resourceGroupName The group.
    * @param options How to wait.
+   *
+   * @throws {ArmError} When ARM answers with a status the operation does not expect
+   *   (`statusCode`, Azure's `errorCode`, `details`).
+   * @throws {KvfetchError} When ARM cannot be reached or answers something unusable, an operation
+   *   fails or times out (`ERR_OPERATION_FAILED`, `ERR_OPERATION_TIMEOUT`), or the credential fails.
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async delete(resourceGroupName: string, options: LroOptions = {}): Promise<void> {
     const lro = lroOptions(options);

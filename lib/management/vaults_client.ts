@@ -50,13 +50,15 @@ import type {
  *
  * @example Pinning a client to the default of this release
  * ```ts
- * import { DEFAULT_VAULTS_API_VERSION, VaultsClient } from "./mod.ts";
- * import { StaticTokenCredential } from "../auth/static_token.ts";
+ * import { DEFAULT_VAULTS_API_VERSION, VaultsClient } from "kvfetch/management";
+ * import { createEmulator } from "kvfetch/testing";
+ *
+ * const emulator = createEmulator({ vaults: ["myvault"] });
  *
  * const vaults = new VaultsClient(
- *   "00000000-0000-0000-0000-000000000000",
- *   new StaticTokenCredential({ token: "…", expiresOnTimestamp: Date.now() + 600_000 }),
- *   { apiVersion: DEFAULT_VAULTS_API_VERSION },
+ *   emulator.subscriptionId,
+ *   emulator.credential(),
+ *   { apiVersion: DEFAULT_VAULTS_API_VERSION, fetch: emulator.fetch }, // against Azure: no fetch
  * );
  * console.log(vaults.apiVersion);
  * ```
@@ -71,7 +73,7 @@ const RESOURCES_API_VERSION = "2015-11-01";
  *
  * @example A client pinned to an older api-version, naming the tenant recoveries use
  * ```ts
- * import type { VaultsClientOptions } from "./vaults_client.ts";
+ * import type { VaultsClientOptions } from "kvfetch/management";
  *
  * const options: VaultsClientOptions = {
  *   apiVersion: "2025-05-01",
@@ -98,7 +100,7 @@ export interface VaultsClientOptions extends ArmClientOptions {
  *
  * @example
  * ```ts
- * import type { RecoverVaultOptions } from "./vaults_client.ts";
+ * import type { RecoverVaultOptions } from "kvfetch/management";
  *
  * const options: RecoverVaultOptions = { tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47" };
  * console.log(options.tenantId);
@@ -117,7 +119,7 @@ export interface RecoverVaultOptions extends LroOptions {
  *
  * @example
  * ```ts
- * import type { AccessPolicyUpdateKind } from "./vaults_client.ts";
+ * import type { AccessPolicyUpdateKind } from "kvfetch/management";
  *
  * const kind: AccessPolicyUpdateKind = "add";
  * console.log(kind);
@@ -136,8 +138,8 @@ export type AccessPolicyUpdateKind = "add" | "replace" | "remove";
  *
  * @example Create a vault (the Python sample's `vaults.create_or_update`)
  * ```ts
- * import { VaultsClient } from "./vaults_client.ts";
- * import { ClientSecretCredential } from "../auth/client_secret.ts";
+ * import { VaultsClient } from "kvfetch/management";
+ * import { ClientSecretCredential } from "kvfetch";
  *
  * const credential = new ClientSecretCredential({
  *   tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
@@ -197,6 +199,12 @@ export class VaultsClient {
    * @param parameters Location, tags and properties (`tenantId` and `sku` required; the SKU
    *   family defaults to `A`).
    * @param options How to wait.
+   *
+   * @throws {ArmError} When ARM answers with a status the operation does not expect
+   *   (`statusCode`, Azure's `errorCode`, `details`).
+   * @throws {KvfetchError} When ARM cannot be reached or answers something unusable, an operation
+   *   fails or times out (`ERR_OPERATION_FAILED`, `ERR_OPERATION_TIMEOUT`), or the credential fails.
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async createOrUpdate(
     resourceGroupName: string,
@@ -217,6 +225,12 @@ export class VaultsClient {
    * @param vaultName The vault.
    * @param parameters The properties to change, and tags.
    * @param options How to wait.
+   *
+   * @throws {ArmError} When ARM answers with a status the operation does not expect
+   *   (`statusCode`, Azure's `errorCode`, `details`).
+   * @throws {KvfetchError} When ARM cannot be reached or answers something unusable, an operation
+   *   fails or times out (`ERR_OPERATION_FAILED`, `ERR_OPERATION_TIMEOUT`), or the credential fails.
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async update(
     resourceGroupName: string,
@@ -243,6 +257,12 @@ export class VaultsClient {
    * @param resourceGroupName The resource group.
    * @param vaultName The vault.
    * @param options Cancellation.
+   *
+   * @throws {ArmError} When ARM answers with a status the operation does not expect
+   *   (`statusCode`, Azure's `errorCode`, `details`).
+   * @throws {KvfetchError} When ARM cannot be reached or answers something unusable, an operation
+   *   fails or times out (`ERR_OPERATION_FAILED`, `ERR_OPERATION_TIMEOUT`), or the credential fails.
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async get(
     resourceGroupName: string,
@@ -258,6 +278,12 @@ export class VaultsClient {
    *
    * @param resourceGroupName The resource group.
    * @param options Page size (`top`), page bound, cancellation.
+   *
+   * @throws {ArmError} When ARM answers with a status the operation does not expect
+   *   (`statusCode`, Azure's `errorCode`, `details`).
+   * @throws {KvfetchError} When ARM cannot be reached or answers something unusable, an operation
+   *   fails or times out (`ERR_OPERATION_FAILED`, `ERR_OPERATION_TIMEOUT`), or the credential fails.
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   listByResourceGroup(
     resourceGroupName: string,
@@ -275,6 +301,12 @@ export class VaultsClient {
    * Lists the vaults of the subscription (`GET /subscriptions/{id}/providers/…/vaults`).
    *
    * @param options Page size (`top`), page bound, cancellation.
+   *
+   * @throws {ArmError} When ARM answers with a status the operation does not expect
+   *   (`statusCode`, Azure's `errorCode`, `details`).
+   * @throws {KvfetchError} When ARM cannot be reached or answers something unusable, an operation
+   *   fails or times out (`ERR_OPERATION_FAILED`, `ERR_OPERATION_TIMEOUT`), or the credential fails.
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   listBySubscription(options: ArmListOptions = {}): PagedAsyncIterableIterator<Vault> {
     return this.#arm.list("/providers/Microsoft.KeyVault/vaults", VaultSchema, options);
@@ -286,6 +318,12 @@ export class VaultsClient {
    * which only answers api-version 2015-11-01): ids, names, locations and tags only.
    *
    * @param options Page size (`top`), page bound, cancellation.
+   *
+   * @throws {ArmError} When ARM answers with a status the operation does not expect
+   *   (`statusCode`, Azure's `errorCode`, `details`).
+   * @throws {KvfetchError} When ARM cannot be reached or answers something unusable, an operation
+   *   fails or times out (`ERR_OPERATION_FAILED`, `ERR_OPERATION_TIMEOUT`), or the credential fails.
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   list(options: ArmListOptions = {}): PagedAsyncIterableIterator<Resource> {
     return this.#arm.list(
@@ -304,6 +342,12 @@ export class VaultsClient {
    * @param resourceGroupName The resource group.
    * @param vaultName The vault.
    * @param options Cancellation.
+   *
+   * @throws {ArmError} When ARM answers with a status the operation does not expect
+   *   (`statusCode`, Azure's `errorCode`, `details`).
+   * @throws {KvfetchError} When ARM cannot be reached or answers something unusable, an operation
+   *   fails or times out (`ERR_OPERATION_FAILED`, `ERR_OPERATION_TIMEOUT`), or the credential fails.
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async delete(
     resourceGroupName: string,
@@ -324,6 +368,12 @@ export class VaultsClient {
    * Lists the soft-deleted vaults of the subscription (`GET …/deletedVaults`).
    *
    * @param options Page size (`top`), page bound, cancellation.
+   *
+   * @throws {ArmError} When ARM answers with a status the operation does not expect
+   *   (`statusCode`, Azure's `errorCode`, `details`).
+   * @throws {KvfetchError} When ARM cannot be reached or answers something unusable, an operation
+   *   fails or times out (`ERR_OPERATION_FAILED`, `ERR_OPERATION_TIMEOUT`), or the credential fails.
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   listDeleted(options: ArmListOptions = {}): PagedAsyncIterableIterator<DeletedVault> {
     return this.#arm.list(
@@ -339,6 +389,12 @@ export class VaultsClient {
    * @param vaultName The vault.
    * @param location The location it was in, e.g. `westus`.
    * @param options Cancellation.
+   *
+   * @throws {ArmError} When ARM answers with a status the operation does not expect
+   *   (`statusCode`, Azure's `errorCode`, `details`).
+   * @throws {KvfetchError} When ARM cannot be reached or answers something unusable, an operation
+   *   fails or times out (`ERR_OPERATION_FAILED`, `ERR_OPERATION_TIMEOUT`), or the credential fails.
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async getDeleted(
     vaultName: string,
@@ -356,6 +412,12 @@ export class VaultsClient {
    * @param vaultName The vault.
    * @param location The location it was in.
    * @param options How to wait.
+   *
+   * @throws {ArmError} When ARM answers with a status the operation does not expect
+   *   (`statusCode`, Azure's `errorCode`, `details`).
+   * @throws {KvfetchError} When ARM cannot be reached or answers something unusable, an operation
+   *   fails or times out (`ERR_OPERATION_FAILED`, `ERR_OPERATION_TIMEOUT`), or the credential fails.
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async purgeDeleted(vaultName: string, location: string, options: LroOptions = {}): Promise<void> {
     const lro = lroOptions(options);
@@ -377,6 +439,12 @@ export class VaultsClient {
    * @param vaultName The vault.
    * @param location The location it was in.
    * @param options The tenant (else the client's, else the token's), how to wait.
+   *
+   * @throws {ArmError} When ARM answers with a status the operation does not expect
+   *   (`statusCode`, Azure's `errorCode`, `details`).
+   * @throws {KvfetchError} When ARM cannot be reached or answers something unusable, an operation
+   *   fails or times out (`ERR_OPERATION_FAILED`, `ERR_OPERATION_TIMEOUT`), or the credential fails.
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async recover(
     resourceGroupName: string,
@@ -413,6 +481,12 @@ export class VaultsClient {
    * @param operationKind `add`, `replace` or `remove`.
    * @param accessPolicies The policies (at most 1024).
    * @param options Cancellation.
+   *
+   * @throws {ArmError} When ARM answers with a status the operation does not expect
+   *   (`statusCode`, Azure's `errorCode`, `details`).
+   * @throws {KvfetchError} When ARM cannot be reached or answers something unusable, an operation
+   *   fails or times out (`ERR_OPERATION_FAILED`, `ERR_OPERATION_TIMEOUT`), or the credential fails.
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async updateAccessPolicy(
     resourceGroupName: string,
@@ -445,6 +519,12 @@ export class VaultsClient {
    *
    * @param vaultName The name (it must follow the vault naming rules).
    * @param options Cancellation.
+   *
+   * @throws {ArmError} When ARM answers with a status the operation does not expect
+   *   (`statusCode`, Azure's `errorCode`, `details`).
+   * @throws {KvfetchError} When ARM cannot be reached or answers something unusable, an operation
+   *   fails or times out (`ERR_OPERATION_FAILED`, `ERR_OPERATION_TIMEOUT`), or the credential fails.
+   * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async checkNameAvailability(
     vaultName: string,

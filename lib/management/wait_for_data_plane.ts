@@ -24,7 +24,7 @@ import { vaultCloud } from "../auth/clouds.ts";
  *
  * @example Waiting at most a minute, checking every three seconds
  * ```ts
- * import type { WaitForDataPlaneOptions } from "./wait_for_data_plane.ts";
+ * import type { WaitForDataPlaneOptions } from "kvfetch/management";
  *
  * const options: WaitForDataPlaneOptions = { pollIntervalMs: 3_000, maxWaitMs: 60_000 };
  * console.log(options.maxWaitMs);
@@ -67,7 +67,7 @@ const NOT_YET = new Set([404, 408, 429, 500, 502, 503, 504]);
  *
  * @example After creating a vault, before the first secret
  * ```ts
- * import { waitForDataPlane } from "./wait_for_data_plane.ts";
+ * import { waitForDataPlane } from "kvfetch/management";
  *
  * async function ready(vaultUri: string): Promise<void> {
  *   await waitForDataPlane(vaultUri, { maxWaitMs: 120_000 });
@@ -78,6 +78,10 @@ const NOT_YET = new Set([404, 408, 429, 500, 502, 503, 504]);
  *
  * @param vaultUri The vault's URL (`vault.properties.vaultUri`), e.g. `https://my-vault.vault.azure.net/`.
  * @param options The wait bounds, transport, clock and cancellation.
+ *
+ * @throws {KvfetchError} `ERR_OPERATION_TIMEOUT` when the data plane does not answer within
+ *   `maxWaitMs`; `ERR_NETWORK` or `ERR_TIMEOUT` for other failures.
+ * @throws {TypeError} When the vault URL or an option is invalid.
  */
 export async function waitForDataPlane(
   vaultUri: string,

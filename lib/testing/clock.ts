@@ -10,7 +10,7 @@
  *
  * @example
  * ```ts
- * import { createEmulator } from "./mod.ts";
+ * import { createEmulator } from "kvfetch/testing";
  *
  * const emulator = createEmulator({ now: Date.UTC(2026, 0, 1) });
  * emulator.clock.advance(3_600_000); // one hour later, for every service at once

@@ -29,7 +29,7 @@ export type { EmulatorFaults, FaultTarget } from "./faults.ts";
  *
  * @example
  * ```ts
- * import { createEmulator, type EmulatorOptions } from "./mod.ts";
+ * import { createEmulator, type EmulatorOptions } from "kvfetch/testing";
  *
  * const options: EmulatorOptions = { seed: "my-test", vaults: ["myvault"], now: Date.UTC(2026, 0, 1) };
  * console.log(createEmulator(options).vaultUrl("myvault")); // https://myvault.vault.azure.net
@@ -224,7 +224,7 @@ export interface EmulatorOptions {
  *
  * @example
  * ```ts
- * import { createEmulator, type EmulatorSnapshot } from "./mod.ts";
+ * import { createEmulator, type EmulatorSnapshot } from "kvfetch/testing";
  *
  * const saved: EmulatorSnapshot = createEmulator({ vaults: ["myvault"] }).snapshot();
  * const again = createEmulator({ state: JSON.parse(JSON.stringify(saved)) });
@@ -280,7 +280,7 @@ export interface EmulatorSnapshot {
  *
  * @example
  * ```ts
- * import { createEmulator, type EmulatorEnv } from "./mod.ts";
+ * import { createEmulator, type EmulatorEnv } from "kvfetch/testing";
  *
  * const env: EmulatorEnv = createEmulator().env;
  * console.log(env.AZURE_CLIENT_SECRET); // emulator-secret
@@ -302,7 +302,7 @@ export interface EmulatorEnv {
  *
  * @example
  * ```ts
- * import { createEmulator } from "./mod.ts";
+ * import { createEmulator } from "kvfetch/testing";
  *
  * const emulator = createEmulator({ vaults: ["myvault"] });
  * const token = await emulator.credential().getToken("https://vault.azure.net/.default");
@@ -532,7 +532,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  *
  * @example
  * ```ts
- * import { createEmulator } from "./mod.ts";
+ * import { createEmulator } from "kvfetch/testing";
  * import { SecretClient } from "kvfetch/secrets";
  * import { ClientSecretCredential } from "kvfetch/auth";
  *

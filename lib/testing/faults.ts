@@ -12,7 +12,7 @@
  *
  * @example
  * ```ts
- * import { createEmulator, type FaultTarget } from "./mod.ts";
+ * import { createEmulator, type FaultTarget } from "kvfetch/testing";
  *
  * const target: FaultTarget = "arm";
  * createEmulator().faults.serverError(1, { status: 500, service: target });
@@ -26,7 +26,7 @@ export type FaultTarget = "vault" | "arm" | "entra" | "any";
  *
  * @example
  * ```ts
- * import { createEmulator } from "./mod.ts";
+ * import { createEmulator } from "kvfetch/testing";
  *
  * const emulator = createEmulator();
  * emulator.faults.throttle(2, { retryAfter: 0 }); // the next two requests get 429

@@ -14,7 +14,7 @@ import type { TokenClaims, TokenSigner } from "./tokens.ts";
  *
  * @example
  * ```ts
- * import { createEmulator, type EmulatorApp } from "../mod.ts";
+ * import { createEmulator, type EmulatorApp } from "kvfetch/testing";
  *
  * const reader: EmulatorApp = {
  *   clientId: "11111111-1111-4111-8111-111111111111",
