@@ -1,13 +1,14 @@
 /**
- * The keys half of the fake vault (tests/_fake_vault.ts): every keys operation of PROTOCOL.md
- * §1.3 with REAL cryptography, so that what kvfetch does locally can be checked against what
- * "the vault" does. RSA and P-256/P-384/P-521 keys are Web Crypto key pairs; the operations Web
- * Crypto cannot do (signing or verifying a precomputed digest, RSA1_5, AES-CBC without padding)
- * are done here with BigInt arithmetic and `@noble/curves` (a test-only dependency, also for
- * P-256K). Nothing here is imported from lib/: it is an independent implementation.
+ * The keys half of the emulator's vault: every keys operation of PROTOCOL.md §1.3 with REAL
+ * cryptography, so that what kvfetch does locally can be checked against what "the vault" does.
+ * RSA and P-256/P-384/P-521 keys are Web Crypto key pairs; the operations Web Crypto cannot do
+ * (signing or verifying a precomputed digest, RSA1_5, AES-CBC without padding) are done here with
+ * BigInt arithmetic and `@noble/curves` (`kvfetch/testing`'s one dependency, also for P-256K).
+ * Nothing here uses kvfetch's clients: it is an independent implementation.
  */
 import { p256, p384, p521 } from "@noble/curves/nist.js";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { generateCertificateKeyPair, issueCertificate } from "../_x509.ts";
 
 /** Operation ids of keys.json. */
 export type KeyOperationId =
@@ -392,6 +393,27 @@ export function fakeKeys(kit: KitWithRecord): {
   rotateDue(seconds: number): Promise<void>;
   api: FakeKeys;
 } {
+  /** The key that signs release answers, made on the first release. */
+  let releaseSigning: Promise<{ key: CryptoKey; x5c: string }> | undefined;
+  function releaseSigner(): Promise<{ key: CryptoKey; x5c: string }> {
+    releaseSigning ??= (async () => {
+      const keys = await generateCertificateKeyPair({ type: "RSA" });
+      const now = kit.now();
+      const der = await issueCertificate({
+        publicKey: keys.publicKey,
+        signingKey: keys.privateKey,
+        subject: `CN=${new URL(kit.vaultUrl).hostname} key release`,
+        notBefore: new Date(now - 86_400_000),
+        notAfter: new Date(now + 365 * 86_400_000),
+        extensions: { keyUsage: ["digitalSignature"] },
+      });
+      let binary = "";
+      for (const b of der) binary += String.fromCharCode(b);
+      return { key: keys.privateKey, x5c: btoa(binary) };
+    })();
+    return releaseSigning;
+  }
+
   const store = new Map<string, KeyState>();
 
   const bad = (message: string) => kit.error(400, "BadParameter", message);
@@ -758,13 +780,19 @@ export function fakeKeys(kit: KitWithRecord): {
         throw kit.error(400, "BadParameter", "The key is not exportable.");
       }
       if (typeof j.target !== "string" || !j.target) throw bad("Property target is required.");
-      const header = b64u(new TextEncoder().encode(JSON.stringify({ alg: "RS256", typ: "JWT" })));
-      const payload = b64u(
-        new TextEncoder().encode(
-          JSON.stringify({ response: { key: { key: jwkOf(e, v) } }, nonce: j.nonce }),
-        ),
+      // A JWS signed by the vault's release key, its certificate in `x5c` (the released key is
+      // in the clear: the emulator does not wrap it for an attested target as an HSM does).
+      const signer = await releaseSigner();
+      const text = (o: unknown) => b64u(new TextEncoder().encode(JSON.stringify(o)));
+      const input = `${text({ alg: "RS256", typ: "JWT", x5c: [signer.x5c] })}.${
+        text({ response: { key: { key: jwkOf(e, v) } }, nonce: j.nonce, iat: kit.seconds() })
+      }`;
+      const signature = await crypto.subtle.sign(
+        "RSASSA-PKCS1-v1_5",
+        signer.key,
+        new TextEncoder().encode(input),
       );
-      return kit.reply(200, { value: `${header}.${payload}.${b64u(new Uint8Array(32))}` });
+      return kit.reply(200, { value: `${input}.${b64u(new Uint8Array(signature))}` });
     }
     const value = bytesField(j, "value")!;
     const forward = op === "encrypt" || op === "wrapKey";
