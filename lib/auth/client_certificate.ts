@@ -74,18 +74,38 @@ interface Signer {
  * The client assertion follows Microsoft's rules: `aud` = the token endpoint, `iss` = `sub` =
  * the client id, a random `jti`, `nbf` = `iat` = now, `exp` = now + 10 minutes.
  *
- * @example
+ * @example A token from the emulator's Entra ID (on Azure, leave out `fetch`)
  * ```ts
  * import { ClientCertificateCredential } from "kvfetch/auth";
+ * import { CertificateClient } from "kvfetch/certificates";
+ * import { createEmulator } from "kvfetch/testing";
  *
- * async function credentialFrom(pem: string) {
- *   return new ClientCertificateCredential({
- *     tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
- *     clientId: "00000000-0000-0000-0000-000000000001",
- *     certificate: pem, // certificate + private key
- *   });
- * }
- * console.log(typeof credentialFrom);
+ * // A certificate with its key, as PEM: here one made by an emulated vault.
+ * const vault = createEmulator({ vaults: ["myvault"] });
+ * const certificates = new CertificateClient(vault.vaultUrl("myvault"), vault.credential(), {
+ *   fetch: vault.fetch,
+ * });
+ * await certificates.createCertificate("my-app", {
+ *   issuerName: "Self",
+ *   subject: "CN=my-app",
+ *   contentType: "application/x-pem-file",
+ * });
+ * const { pem, privateKeyPem } = await certificates.downloadCertificate("my-app");
+ *
+ * // An Entra ID where the app has that certificate registered.
+ * const clientId = "00000000-0000-0000-0000-000000000001";
+ * const objectId = "00000000-0000-0000-0000-000000000002";
+ * const entra = createEmulator({
+ *   apps: [{ clientId, clientSecret: "unused", objectId, certificate: pem }],
+ * });
+ * const credential = new ClientCertificateCredential({
+ *   tenantId: entra.tenantId,
+ *   clientId,
+ *   certificate: pem + privateKeyPem, // certificate + private key
+ *   fetch: entra.fetch,
+ * });
+ * const token = await credential.getToken("https://vault.azure.net/.default");
+ * console.log(token!.expiresOnTimestamp > Date.now()); // true; never log token.token
  * ```
  */
 export class ClientCertificateCredential implements TokenCredential {

@@ -55,14 +55,21 @@ export type Page<T> = T[] & { continuationToken?: string | undefined };
  *
  * @example Items, then pages
  * ```ts
- * import type { PagedAsyncIterableIterator } from "kvfetch";
+ * import { type PagedAsyncIterableIterator, SecretClient } from "kvfetch";
+ * import { createEmulator } from "kvfetch/testing";
  *
  * async function countAll(list: PagedAsyncIterableIterator<unknown>): Promise<number> {
  *   let count = 0;
  *   for await (const page of list.byPage({ maxPageSize: 25 })) count += page.length;
  *   return count;
  * }
- * console.log(typeof countAll);
+ * const emulator = createEmulator({ vaults: ["myvault"] });
+ * const client = new SecretClient("https://myvault.vault.azure.net", emulator.credential(), {
+ *   fetch: emulator.fetch, // against Azure: leave out fetch
+ * });
+ * for (const name of ["a", "b", "c"]) await client.setSecret(name, "value");
+ * for await (const p of client.listPropertiesOfSecrets()) console.log(p.name); // a, b, c
+ * console.log(await countAll(client.listPropertiesOfSecrets())); // 3
  * ```
  */
 export interface PagedAsyncIterableIterator<T> extends AsyncIterableIterator<T> {

@@ -65,15 +65,21 @@ function notLocal(what: string): KvfetchError {
  * @example Verifying a signature made by Key Vault
  * ```ts
  * import { toCryptoKey } from "kvfetch/jwk";
+ * import { KeyClient } from "kvfetch/keys";
+ * import { createEmulator } from "kvfetch/testing";
  *
- * const key = await toCryptoKey({
- *   kty: "EC-HSM",
- *   crv: "P-256",
- *   x: "jzCL9UZqe-39H92npu81o4H8xF5U_Ge4n4txPwMW66I",
- *   y: "MNQU_z4qr5NQUAhDFZb5IZH6CO_XjXTn2eb5UW-jEas",
- * }, { alg: "ES256", usage: "verify" });
+ * const emulator = createEmulator({ vaults: ["myvault"] });
+ * const keys = new KeyClient("https://myvault.vault.azure.net", emulator.credential(), {
+ *   fetch: emulator.fetch, // against Azure: leave out fetch
+ * });
+ * const vaultKey = await keys.createEcKey("signer", { curve: "P-256" });
+ * const data = new TextEncoder().encode("hello");
+ * const { result } = await keys.getCryptographyClient("signer").signData("ES256", data);
+ *
+ * const key = await toCryptoKey(vaultKey.key!, { alg: "ES256", usage: "verify" });
  * console.log(key.type, key.usages); // public [ "verify" ]
- * // await crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, key, signature, data);
+ * const ecdsa = { name: "ECDSA", hash: "SHA-256" };
+ * console.log(await crypto.subtle.verify(ecdsa, key, new Uint8Array(result), data)); // true
  * ```
  *
  * @param jwk The key.

@@ -147,6 +147,8 @@ function readRsaPublic(der: Uint8Array): Record<string, string> {
  * @example Importing an OpenSSL key into Key Vault
  * ```ts
  * import { fromPem } from "kvfetch/jwk";
+ * import { KeyClient } from "kvfetch/keys";
+ * import { createEmulator } from "kvfetch/testing";
  *
  * const pair = await crypto.subtle.generateKey(
  *   { name: "ECDSA", namedCurve: "P-256" },
@@ -157,7 +159,13 @@ function readRsaPublic(der: Uint8Array): Record<string, string> {
  * const pem = `-----BEGIN PRIVATE KEY-----\n${btoa(String.fromCharCode(...der))}\n-----END PRIVATE KEY-----`;
  * const jwk = await fromPem(pem, { hsm: false });
  * console.log(jwk.kty, jwk.crv); // EC P-256
- * // await keyClient.importKey("imported", jwk);
+ *
+ * const emulator = createEmulator({ vaults: ["myvault"] });
+ * const keys = new KeyClient("https://myvault.vault.azure.net", emulator.credential(), {
+ *   fetch: emulator.fetch, // against Azure: leave out fetch
+ * });
+ * const imported = await keys.importKey("imported", jwk);
+ * console.log(imported.keyType); // EC
  * ```
  *
  * @param pem PEM text with one key.

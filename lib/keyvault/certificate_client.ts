@@ -197,21 +197,20 @@ export interface UpdateIssuerOptions extends CreateIssuerOptions {
  * @example Create a self-signed certificate and use its key
  * ```ts
  * import { CertificateClient } from "kvfetch/certificates";
- * import { ClientSecretCredential } from "kvfetch";
+ * import { createEmulator } from "kvfetch/testing";
  *
- * const credential = new ClientSecretCredential({
- *   tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
- *   clientId: "00000000-0000-0000-0000-000000000001",
- *   clientSecret: "from-a-secret-store",
+ * const emulator = createEmulator({ vaults: ["myvault"] });
+ * // Against Azure: any credential (e.g. ClientSecretCredential), and no fetch option.
+ * const client = new CertificateClient("https://myvault.vault.azure.net", emulator.credential(), {
+ *   fetch: emulator.fetch,
  * });
- * const client = new CertificateClient("https://myvault.vault.azure.net", credential);
- * // await client.createCertificate("api-tls", {
- * //   issuerName: "Self",
- * //   subject: "CN=api.example.com",
- * //   contentType: "application/x-pem-file",
- * // });
- * // const { privateKey, certificatePem } = await client.downloadCertificate("api-tls");
- * console.log(client.vaultUrl);
+ * await client.createCertificate("api-tls", {
+ *   issuerName: "Self",
+ *   subject: "CN=api.example.com",
+ *   contentType: "application/x-pem-file",
+ * });
+ * const { privateKey, pem } = await client.downloadCertificate("api-tls");
+ * console.log(privateKey?.algorithm.name, pem.startsWith("-----BEGIN CERTIFICATE-----"));
  * ```
  */
 export class CertificateClient {
@@ -262,9 +261,8 @@ export class CertificateClient {
    *   subject: "CN=api.example.com",
    *   contentType: "application/x-pem-file",
    * } as const;
-   * // const certificate = await client.createCertificate("api-tls", policy);
-   * // console.log(certificate.properties.expiresOn);
-   * console.log(policy.subject);
+   * const certificate = await client.createCertificate("api-tls", policy);
+   * console.log(certificate.properties.expiresOn);
    * ```
    *
    * @param name 1–127 letters, digits and dashes.
@@ -298,11 +296,11 @@ export class CertificateClient {
    *   emulator.credential(),
    *   { fetch: emulator.fetch }, // against Azure: leave out fetch
    * );
-   * // const op = await client.createCertificate("ca-signed", {
-   * //   issuerName: "Unknown", subject: "CN=partner",
-   * // }, { waitForCompletion: false });
-   * // console.log(op.csr?.length);
-   * console.log(client.vaultUrl);
+   * const op = await client.createCertificate("ca-signed", {
+   *   issuerName: "Unknown",
+   *   subject: "CN=partner",
+   * }, { waitForCompletion: false });
+   * console.log(op.status, op.csr?.length); // inProgress, the CSR's size in bytes
    * ```
    *
    * @param name 1–127 letters, digits and dashes.
@@ -373,8 +371,14 @@ export class CertificateClient {
    *   emulator.credential(),
    *   { fetch: emulator.fetch }, // against Azure: leave out fetch
    * );
-   * // const certificate = await client.waitForCertificateOperation("api-tls", { maxWaitMs: 600_000 });
-   * console.log(typeof client.waitForCertificateOperation);
+   * await client.createCertificate("api-tls", { issuerName: "Self", subject: "CN=api" }, {
+   *   waitForCompletion: false,
+   * });
+   * // … later, or in another process:
+   * const certificate = await client.waitForCertificateOperation("api-tls", {
+   *   maxWaitMs: 600_000,
+   * });
+   * console.log(certificate.properties.version);
    * ```
    *
    * @param name The certificate's name.
@@ -497,7 +501,7 @@ export class CertificateClient {
    * Completes a pending creation whose CSR was signed elsewhere (an `Unknown` issuer):
    * `POST /certificates/{name}/pending/merge` with the signed certificate and its chain (201).
    *
-   * @example
+   * @example Signing the CSR with your CA and merging its certificate
    * ```ts
    * import { CertificateClient } from "kvfetch/certificates";
    * import { createEmulator } from "kvfetch/testing";
@@ -509,12 +513,46 @@ export class CertificateClient {
    *   emulator.credential(),
    *   { fetch: emulator.fetch }, // against Azure: leave out fetch
    * );
-   * // const op = await client.createCertificate("partner-mtls", {
-   * //   issuerName: "Unknown", subject: "CN=partner",
-   * // }, { waitForCompletion: false });
-   * // const signedPem = await myCa.sign(op.csr!);
-   * // await client.mergeCertificate("partner-mtls", [signedPem]);
-   * console.log(typeof client.mergeCertificate);
+   * const op = await client.createCertificate("partner-mtls", {
+   *   issuerName: "Unknown",
+   *   subject: "CN=partner",
+   * }, { waitForCompletion: false });
+   * const signed = await signWithYourCa(op.csr!); // your CA's answer, DER or PEM (then its chain)
+   * const certificate = await client.mergeCertificate("partner-mtls", [signed]);
+   * console.log(certificate.properties.version);
+   *
+   * // A stand-in for your CA, so that this example runs: it signs a certificate with the CSR's
+   * // subject and public key (a real CA checks the request and adds its own name and extensions).
+   * async function signWithYourCa(csr: Uint8Array): Promise<Uint8Array> {
+   *   const der = (tag: number, ...parts: ArrayLike<number>[]): number[] => {
+   *     const body = parts.flatMap((p) => Array.from(p)), n = body.length;
+   *     return [tag, ...(n < 128 ? [n] : n < 256 ? [0x81, n] : [0x82, n >> 8, n & 255]), ...body];
+   *   };
+   *   const items = (seq: Uint8Array) => { // the items of a DER SEQUENCE, headers included
+   *     const found: Uint8Array[] = [];
+   *     for (let at = seq[1]! > 127 ? 2 + (seq[1]! & 127) : 2; at < seq.length;) {
+   *       const k = seq[at + 1]! > 127 ? seq[at + 1]! & 127 : 0;
+   *       const long = seq.slice(at + 2, at + 2 + k).reduce((a, b) => a * 256 + b, 0);
+   *       const n = k ? long : seq[at + 1]!;
+   *       found.push(seq.slice(at, (at += 2 + k + n)));
+   *     }
+   *     return found;
+   *   };
+   *   const [, subject, spki] = items(items(csr)[0]!); // CertificationRequestInfo
+   *   const alg = [0x30, 13, 6, 9, 42, 134, 72, 134, 247, 13, 1, 1, 11, 5, 0]; // sha256WithRSA
+   *   const utc = (time: string) => der(0x17, new TextEncoder().encode(time));
+   *   const validity = der(0x30, utc("250101000000Z"), utc("491231235959Z"));
+   *   const v3 = der(0xa0, der(2, [2])), serial = der(2, [1]);
+   *   const tbs = der(0x30, v3, serial, alg, subject!, validity, subject!, spki!);
+   *   const rsa = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256", modulusLength: 2048 };
+   *   const ca = await crypto.subtle.generateKey(
+   *     { ...rsa, publicExponent: new Uint8Array([1, 0, 1]) },
+   *     false,
+   *     ["sign"],
+   *   );
+   *   const signature = await crypto.subtle.sign(rsa, ca.privateKey, new Uint8Array(tbs));
+   *   return new Uint8Array(der(0x30, tbs, alg, der(3, [0], new Uint8Array(signature))));
+   * }
    * ```
    *
    * @param name The certificate's name.
@@ -582,10 +620,15 @@ export class CertificateClient {
    *   emulator.credential(),
    *   { fetch: emulator.fetch }, // against Azure: leave out fetch
    * );
-   * const pem = "-----BEGIN CERTIFICATE-----\n…\n-----END CERTIFICATE-----\n" +
-   *   "-----BEGIN PRIVATE KEY-----\n…\n-----END PRIVATE KEY-----\n";
-   * // await client.importCertificate("partner-mtls", pem);
-   * console.log(pem.length > 0);
+   * // A PEM certificate with its PKCS#8 key; here one made by the vault itself.
+   * await client.createCertificate("made-here", {
+   *   issuerName: "Self",
+   *   subject: "CN=partner",
+   *   contentType: "application/x-pem-file",
+   * });
+   * const { chainPem, privateKeyPem } = await client.downloadCertificate("made-here");
+   * const imported = await client.importCertificate("partner-mtls", chainPem + privateKeyPem);
+   * console.log(imported.policy?.contentType); // application/x-pem-file
    * ```
    *
    * @param name The certificate's name.
@@ -1202,9 +1245,15 @@ export class CertificateClient {
    *   emulator.credential(),
    *   { fetch: emulator.fetch }, // against Azure: leave out fetch
    * );
-   * // const { privateKey, x5t } = await client.downloadCertificate("saml-signing");
-   * // const signature = await crypto.subtle.sign("RSASSA-PKCS1-v1_5", privateKey!, data);
-   * console.log(typeof client.downloadCertificate);
+   * await client.createCertificate("saml-signing", {
+   *   issuerName: "Self",
+   *   subject: "CN=idp.example.com",
+   *   contentType: "application/x-pem-file",
+   * });
+   * const { privateKey, x5t } = await client.downloadCertificate("saml-signing");
+   * const data = new TextEncoder().encode("<saml:Assertion>…</saml:Assertion>");
+   * const signature = await crypto.subtle.sign("RSASSA-PKCS1-v1_5", privateKey!, data);
+   * console.log(x5t, signature.byteLength); // the thumbprint, 256
    * ```
    *
    * @param name The certificate's name.
@@ -1243,8 +1292,8 @@ export class CertificateClient {
    *   emulator.credential(),
    *   { fetch: emulator.fetch }, // against Azure: leave out fetch
    * );
-   * // const response = await client.fetch("/certificates?maxresults=5");
-   * console.log(typeof client.fetch);
+   * const response = await client.fetch("/certificates?maxresults=5");
+   * console.log(response.status, await response.json()); // 200 { value: [], nextLink: null }
    * ```
    *
    * @param path The path below the vault, e.g. `/certificates?maxresults=5`.

@@ -9,18 +9,17 @@
  * @example Create a self-signed certificate
  * ```ts
  * import { CertificateClient } from "kvfetch/certificates";
- * import { ClientSecretCredential } from "kvfetch";
+ * import { createEmulator } from "kvfetch/testing";
  *
- * const client = new CertificateClient(
- *   "https://myvault.vault.azure.net",
- *   new ClientSecretCredential({
- *     tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
- *     clientId: "00000000-0000-0000-0000-000000000001",
- *     clientSecret: "from-a-secret-store",
- *   }),
- * );
- * // await client.createCertificate("api-tls", { issuerName: "Self", subject: "CN=api" });
- * console.log(client.vaultUrl);
+ * const emulator = createEmulator({ vaults: ["myvault"] });
+ * const client = new CertificateClient("https://myvault.vault.azure.net", emulator.credential(), {
+ *   fetch: emulator.fetch, // against Azure: leave out fetch
+ * });
+ * const certificate = await client.createCertificate("api-tls", {
+ *   issuerName: "Self",
+ *   subject: "CN=api.example.com",
+ * });
+ * console.log(certificate.policy?.subject, certificate.properties.expiresOn);
  * ```
  *
  * @module

@@ -266,12 +266,22 @@ export const DefaultCertificatePolicy: Readonly<CertificatePolicy> = {
  *
  * @example
  * ```ts
+ * import { CertificateClient } from "kvfetch/certificates";
+ * import { createEmulator } from "kvfetch/testing";
+ *
+ * const emulator = createEmulator({ vaults: ["myvault"] });
+ * const client = new CertificateClient("https://myvault.vault.azure.net", emulator.credential(), {
+ *   fetch: emulator.fetch, // against Azure: leave out fetch
+ * });
  * import type { CertificateProperties } from "kvfetch/certificates";
  *
  * function expiresWithin(p: CertificateProperties, days: number): boolean {
  *   return p.expiresOn !== undefined && p.expiresOn.getTime() - Date.now() < days * 86_400_000;
  * }
- * console.log(typeof expiresWithin);
+ * await client.createCertificate("api-tls", { issuerName: "Self", subject: "CN=api" });
+ * for await (const properties of client.listPropertiesOfCertificates()) {
+ *   console.log(properties.name, expiresWithin(properties, 30)); // api-tls false
+ * }
  * ```
  */
 export interface CertificateProperties {
@@ -311,12 +321,22 @@ export interface CertificateProperties {
  *
  * @example
  * ```ts
+ * import { CertificateClient } from "kvfetch/certificates";
+ * import { createEmulator } from "kvfetch/testing";
+ *
+ * const emulator = createEmulator({ vaults: ["myvault"] });
+ * const client = new CertificateClient("https://myvault.vault.azure.net", emulator.credential(), {
+ *   fetch: emulator.fetch, // against Azure: leave out fetch
+ * });
  * import type { KeyVaultCertificate } from "kvfetch/certificates";
  *
  * function describe(c: KeyVaultCertificate): string {
  *   return `${c.name} ${c.properties.version} (${c.cer?.length ?? 0} bytes of DER)`;
  * }
- * console.log(typeof describe);
+ * const policy = { issuerName: "Self", subject: "CN=api.example.com" };
+ * const created = await client.createCertificate("api-tls", policy);
+ * const version = await client.getCertificateVersion("api-tls", created.properties.version!);
+ * console.log(describe(version));
  * ```
  */
 export interface KeyVaultCertificate {
@@ -339,12 +359,20 @@ export interface KeyVaultCertificate {
  *
  * @example
  * ```ts
+ * import { CertificateClient } from "kvfetch/certificates";
+ * import { createEmulator } from "kvfetch/testing";
+ *
+ * const emulator = createEmulator({ vaults: ["myvault"] });
+ * const client = new CertificateClient("https://myvault.vault.azure.net", emulator.credential(), {
+ *   fetch: emulator.fetch, // against Azure: leave out fetch
+ * });
  * import type { KeyVaultCertificateWithPolicy } from "kvfetch/certificates";
  *
  * function issuer(c: KeyVaultCertificateWithPolicy): string | undefined {
  *   return c.policy?.issuerName;
  * }
- * console.log(typeof issuer);
+ * await client.createCertificate("api-tls", { issuerName: "Self", subject: "CN=api" });
+ * console.log(issuer(await client.getCertificate("api-tls"))); // Self
  * ```
  */
 export interface KeyVaultCertificateWithPolicy extends KeyVaultCertificate {
@@ -357,12 +385,20 @@ export interface KeyVaultCertificateWithPolicy extends KeyVaultCertificate {
  *
  * @example
  * ```ts
+ * import { CertificateClient } from "kvfetch/certificates";
+ * import { createEmulator } from "kvfetch/testing";
+ *
+ * const emulator = createEmulator({ vaults: ["myvault"] });
+ * const client = new CertificateClient("https://myvault.vault.azure.net", emulator.credential(), {
+ *   fetch: emulator.fetch, // against Azure: leave out fetch
+ * });
  * import type { DeletedCertificate } from "kvfetch/certificates";
  *
  * function purgeDay(c: DeletedCertificate): string | undefined {
  *   return c.scheduledPurgeDate?.toISOString().slice(0, 10);
  * }
- * console.log(typeof purgeDay);
+ * await client.createCertificate("old-tls", { issuerName: "Self", subject: "CN=old" });
+ * console.log(purgeDay(await client.deleteCertificate("old-tls"))); // 90 days from now
  * ```
  */
 export interface DeletedCertificate extends KeyVaultCertificateWithPolicy {
@@ -399,12 +435,21 @@ export interface CertificateOperationError {
  *
  * @example
  * ```ts
+ * import { CertificateClient } from "kvfetch/certificates";
+ * import { createEmulator } from "kvfetch/testing";
+ *
+ * const emulator = createEmulator({ vaults: ["myvault"] });
+ * const client = new CertificateClient("https://myvault.vault.azure.net", emulator.credential(), {
+ *   fetch: emulator.fetch, // against Azure: leave out fetch
+ * });
  * import type { CertificateOperation } from "kvfetch/certificates";
  *
  * function waiting(op: CertificateOperation): boolean {
  *   return op.status === "inProgress";
  * }
- * console.log(typeof waiting);
+ * const policy = { issuerName: "Unknown", subject: "CN=partner" };
+ * await client.createCertificate("partner", policy, { waitForCompletion: false });
+ * console.log(waiting(await client.getCertificateOperation("partner"))); // true: awaits a merge
  * ```
  */
 export interface CertificateOperation {
@@ -503,12 +548,20 @@ export interface IssuerProperties {
  *
  * @example
  * ```ts
+ * import { CertificateClient } from "kvfetch/certificates";
+ * import { createEmulator } from "kvfetch/testing";
+ *
+ * const emulator = createEmulator({ vaults: ["myvault"] });
+ * const client = new CertificateClient("https://myvault.vault.azure.net", emulator.credential(), {
+ *   fetch: emulator.fetch, // against Azure: leave out fetch
+ * });
  * import type { CertificateIssuer } from "kvfetch/certificates";
  *
  * function show(issuer: CertificateIssuer): string {
- *   return `${issuer.name} (${issuer.provider}, account ${issuer.accountId})`; // never log the password
+ *   return `${issuer.name} (${issuer.provider}, account ${issuer.accountId})`; // not the password
  * }
- * console.log(typeof show);
+ * await client.createIssuer("my-ca", "DigiCert", { accountId: "acct-1", password: "api-key" });
+ * console.log(show(await client.getIssuer("my-ca"))); // my-ca (DigiCert, account acct-1)
  * ```
  */
 export interface CertificateIssuer extends IssuerProperties {

@@ -49,12 +49,21 @@ export interface DownloadCertificateOptions extends OperationOptions {
  *
  * @example
  * ```ts
+ * import { CertificateClient, publicCertificate } from "kvfetch/certificates";
  * import type { PublicCertificate } from "kvfetch/certificates";
+ * import { createEmulator } from "kvfetch/testing";
+ *
+ * const emulator = createEmulator({ vaults: ["myvault"] });
+ * const client = new CertificateClient("https://myvault.vault.azure.net", emulator.credential(), {
+ *   fetch: emulator.fetch, // against Azure: leave out fetch
+ * });
  *
  * function header(c: PublicCertificate) {
  *   return { alg: "RS256", x5t: c.x5t, "x5t#S256": c["x5t#S256"] };
  * }
- * console.log(typeof header);
+ * const policy = { issuerName: "Self", subject: "CN=api.example.com" };
+ * const certificate = await client.createCertificate("api-tls", policy);
+ * console.log(header(await publicCertificate(certificate)));
  * ```
  */
 export interface PublicCertificate {
@@ -73,12 +82,24 @@ export interface PublicCertificate {
  *
  * @example
  * ```ts
- * import type { DownloadedCertificate } from "kvfetch/certificates";
+ * import { CertificateClient, type DownloadedCertificate } from "kvfetch/certificates";
+ * import { createEmulator } from "kvfetch/testing";
+ *
+ * const emulator = createEmulator({ vaults: ["myvault"] });
+ * const client = new CertificateClient("https://myvault.vault.azure.net", emulator.credential(), {
+ *   fetch: emulator.fetch, // against Azure: leave out fetch
+ * });
  *
  * async function sign(c: DownloadedCertificate, data: Uint8Array<ArrayBuffer>) {
  *   return new Uint8Array(await crypto.subtle.sign("RSASSA-PKCS1-v1_5", c.privateKey!, data));
  * }
- * console.log(typeof sign);
+ * await client.createCertificate("api-tls", {
+ *   issuerName: "Self",
+ *   subject: "CN=api.example.com",
+ *   contentType: "application/x-pem-file",
+ * });
+ * const downloaded = await client.downloadCertificate("api-tls");
+ * console.log((await sign(downloaded, new TextEncoder().encode("hello"))).length); // 256
  * ```
  */
 export interface DownloadedCertificate extends PublicCertificate {
@@ -104,13 +125,21 @@ export interface DownloadedCertificate extends PublicCertificate {
  *
  * @example The thumbprints a JWT header names
  * ```ts
- * import { publicCertificate } from "kvfetch/certificates";
+ * import { CertificateClient, publicCertificate } from "kvfetch/certificates";
+ * import { createEmulator } from "kvfetch/testing";
+ *
+ * const emulator = createEmulator({ vaults: ["myvault"] });
+ * const client = new CertificateClient("https://myvault.vault.azure.net", emulator.credential(), {
+ *   fetch: emulator.fetch, // against Azure: leave out fetch
+ * });
  *
  * async function headerFor(cer: Uint8Array) {
  *   const { x5t } = await publicCertificate(cer);
  *   return { alg: "RS256", x5t };
  * }
- * console.log(typeof headerFor);
+ * const policy = { issuerName: "Self", subject: "CN=api.example.com" };
+ * const certificate = await client.createCertificate("api-tls", policy);
+ * console.log(await headerFor(certificate.cer!));
  * ```
  *
  * @param certificate DER bytes, or a {@link KeyVaultCertificate} with its `cer`.

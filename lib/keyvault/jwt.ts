@@ -241,11 +241,19 @@ export interface VerifiedJwt {
  *
  * @example Verifying a token signed with `signJwt`
  * ```ts
- * import { verifyJwt } from "kvfetch/keys";
+ * import { KeyClient, signJwt, verifyJwt } from "kvfetch/keys";
+ * import { createEmulator } from "kvfetch/testing";
  *
- * const check = (token: string, jwk: import("../jwk/types.ts").Jwk) =>
- *   verifyJwt(token, jwk, { issuer: "https://issuer.example", audience: "api" });
- * console.log(typeof check);
+ * const emulator = createEmulator({ vaults: ["myvault"] });
+ * const keys = new KeyClient("https://myvault.vault.azure.net", emulator.credential(), {
+ *   fetch: emulator.fetch, // against Azure: leave out fetch
+ * });
+ * const { jwk } = await keys.createEcKey("signer", { curve: "P-256" });
+ * const claims = { issuer: "https://issuer.example", audience: "api" };
+ * const key = keys.getCryptographyClient("signer");
+ * const token = await signJwt({ scope: "read" }, { key, alg: "ES256", ...claims });
+ * const { payload } = await verifyJwt(token, jwk!, claims); // locally, no request
+ * console.log(payload.scope); // read
  * ```
  *
  * @param token The compact JWT.

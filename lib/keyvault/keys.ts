@@ -8,18 +8,15 @@
  * @example Retrieve a JSON Web Key
  * ```ts
  * import { KeyClient } from "kvfetch/keys";
- * import { ClientSecretCredential } from "kvfetch";
+ * import { createEmulator } from "kvfetch/testing";
  *
- * const client = new KeyClient(
- *   "https://myvault.vault.azure.net",
- *   new ClientSecretCredential({
- *     tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
- *     clientId: "00000000-0000-0000-0000-000000000001",
- *     clientSecret: "from-a-secret-store",
- *   }),
- * );
- * // const { jwk } = await client.getKey("signer");
- * console.log(client.vaultUrl);
+ * const emulator = createEmulator({ vaults: ["myvault"] });
+ * const client = new KeyClient("https://myvault.vault.azure.net", emulator.credential(), {
+ *   fetch: emulator.fetch, // against Azure: leave out fetch
+ * });
+ * await client.createEcKey("signer", { curve: "P-256" });
+ * const { jwk } = await client.getKey("signer"); // a standard JWK, for jose or Web Crypto
+ * console.log(jwk?.kty, jwk?.crv); // EC P-256
  * ```
  *
  * @module

@@ -7,18 +7,15 @@
  * @example Retrieve a secret
  * ```ts
  * import { SecretClient } from "kvfetch/secrets";
- * import { ClientSecretCredential } from "kvfetch";
+ * import { createEmulator } from "kvfetch/testing";
  *
- * const client = new SecretClient(
- *   "https://myvault.vault.azure.net",
- *   new ClientSecretCredential({
- *     tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
- *     clientId: "00000000-0000-0000-0000-000000000001",
- *     clientSecret: "from-a-secret-store",
- *   }),
- * );
- * // const { value } = await client.getSecret("db-password");
- * console.log(client.vaultUrl);
+ * const emulator = createEmulator({ vaults: ["myvault"] });
+ * const client = new SecretClient("https://myvault.vault.azure.net", emulator.credential(), {
+ *   fetch: emulator.fetch, // against Azure: leave out fetch
+ * });
+ * await client.setSecret("db-password", "s3cret");
+ * const { value } = await client.getSecret("db-password");
+ * console.log(value); // s3cret
  * ```
  *
  * @module

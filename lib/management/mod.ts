@@ -10,29 +10,20 @@
  *
  * @example Create a vault and wait for its data plane
  * ```ts
- * import { VaultsClient, waitForDataPlane } from "kvfetch/management";
- * import { ClientSecretCredential } from "kvfetch";
+ * import { ResourceGroupsClient, VaultsClient, waitForDataPlane } from "kvfetch/management";
+ * import { createEmulator } from "kvfetch/testing";
  *
- * const vaults = new VaultsClient(
- *   "00000000-0000-0000-0000-000000000000",
- *   new ClientSecretCredential({
- *     tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
- *     clientId: "00000000-0000-0000-0000-000000000001",
- *     clientSecret: "from-a-secret-store",
- *   }),
- * );
- * async function create(): Promise<void> {
- *   const vault = await vaults.createOrUpdate("my-group", "my-vault", {
- *     location: "westus",
- *     properties: {
- *       tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
- *       sku: { name: "standard" },
- *       accessPolicies: [],
- *     },
- *   });
- *   await waitForDataPlane(vault.properties.vaultUri!);
- * }
- * console.log(typeof create);
+ * const emulator = createEmulator();
+ * const options = { fetch: emulator.fetch }; // against Azure: leave out fetch
+ * const groups = new ResourceGroupsClient(emulator.subscriptionId, emulator.credential(), options);
+ * const vaults = new VaultsClient(emulator.subscriptionId, emulator.credential(), options);
+ * await groups.createOrUpdate("my-group", { location: "westus" });
+ * const vault = await vaults.createOrUpdate("my-group", "my-vault", {
+ *   location: "westus",
+ *   properties: { tenantId: emulator.tenantId, sku: { name: "standard" }, accessPolicies: [] },
+ * });
+ * await waitForDataPlane(vault.properties.vaultUri!, options);
+ * console.log(vault.properties.vaultUri); // https://my-vault.vault.azure.net/
  * ```
  *
  * @module

@@ -139,23 +139,17 @@ export type AccessPolicyUpdateKind = "add" | "replace" | "remove";
  * @example Create a vault (the Python sample's `vaults.create_or_update`)
  * ```ts
  * import { VaultsClient } from "kvfetch/management";
- * import { ClientSecretCredential } from "kvfetch";
+ * import { createEmulator } from "kvfetch/testing";
  *
- * const credential = new ClientSecretCredential({
- *   tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
- *   clientId: "00000000-0000-0000-0000-000000000001",
- *   clientSecret: "from-a-secret-store",
+ * const emulator = createEmulator({ vaults: ["myvault"] }); // in resource group emulator-rg
+ * const vaults = new VaultsClient(emulator.subscriptionId, emulator.credential(), {
+ *   fetch: emulator.fetch, // against Azure: leave out fetch
  * });
- * const vaults = new VaultsClient("00000000-0000-0000-0000-000000000000", credential);
- * // const vault = await vaults.createOrUpdate("my-group", "my-vault", {
- * //   location: "westus",
- * //   properties: {
- * //     tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
- * //     sku: { name: "standard" },
- * //     accessPolicies: [],
- * //   },
- * // });
- * console.log(vaults.endpoint);
+ * const vault = await vaults.createOrUpdate("emulator-rg", "my-vault", {
+ *   location: "westus",
+ *   properties: { tenantId: emulator.tenantId, sku: { name: "standard" }, accessPolicies: [] },
+ * });
+ * console.log(vault.properties.vaultUri); // https://my-vault.vault.azure.net/
  * ```
  */
 export class VaultsClient {

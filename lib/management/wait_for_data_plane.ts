@@ -67,13 +67,20 @@ const NOT_YET = new Set([404, 408, 429, 500, 502, 503, 504]);
  *
  * @example After creating a vault, before the first secret
  * ```ts
- * import { waitForDataPlane } from "kvfetch/management";
+ * import { VaultsClient, waitForDataPlane } from "kvfetch/management";
+ * import { SecretClient } from "kvfetch/secrets";
+ * import { createEmulator } from "kvfetch/testing";
  *
- * async function ready(vaultUri: string): Promise<void> {
- *   await waitForDataPlane(vaultUri, { maxWaitMs: 120_000 });
- *   // new SecretClient(vaultUri, credential) works from here on
- * }
- * console.log(typeof ready);
+ * const emulator = createEmulator({ vaults: ["myvault"] }); // in resource group emulator-rg
+ * const options = { fetch: emulator.fetch }; // against Azure: leave out fetch
+ * const vaults = new VaultsClient(emulator.subscriptionId, emulator.credential(), options);
+ * const { properties } = await vaults.createOrUpdate("emulator-rg", "new-vault", {
+ *   location: "westus",
+ *   properties: { tenantId: emulator.tenantId, sku: { name: "standard" }, accessPolicies: [] },
+ * });
+ * await waitForDataPlane(properties.vaultUri!, { ...options, maxWaitMs: 120_000 });
+ * const secrets = new SecretClient(properties.vaultUri!, emulator.credential(), options);
+ * console.log((await secrets.setSecret("first", "value")).name); // first
  * ```
  *
  * @param vaultUri The vault's URL (`vault.properties.vaultUri`), e.g. `https://my-vault.vault.azure.net/`.
