@@ -59,8 +59,9 @@ function fetchHttpClient(
   };
 }
 
-test("official SDK: ClientSecretCredential + SecretClient run unmodified against the emulator", async () => {
-  const emulator = createEmulator({ vaults: ["sdkvault"] });
+/** An emulator with the given vaults, its `HttpClient` and an MSAL `ClientSecretCredential`. */
+function sdkSession(vaults?: string[]) {
+  const emulator = createEmulator(vaults ? { vaults } : {});
   const httpClient = fetchHttpClient(emulator.fetch);
   const credential = new ClientSecretCredential(
     emulator.env.AZURE_TENANT_ID,
@@ -68,6 +69,11 @@ test("official SDK: ClientSecretCredential + SecretClient run unmodified against
     emulator.env.AZURE_CLIENT_SECRET,
     { httpClient },
   );
+  return { emulator, httpClient, credential };
+}
+
+test("official SDK: ClientSecretCredential + SecretClient run unmodified against the emulator", async () => {
+  const { emulator, httpClient, credential } = sdkSession(["sdkvault"]);
   const client = new SecretClient(emulator.vaultUrl("sdkvault"), credential, {
     httpClient,
     retryOptions: { maxRetries: 0 },
@@ -91,14 +97,7 @@ test("official SDK: ClientSecretCredential + SecretClient run unmodified against
 });
 
 test("official SDK: @azure/arm-keyvault creates, gets, lists and deletes a vault on the emulator", async () => {
-  const emulator = createEmulator();
-  const httpClient = fetchHttpClient(emulator.fetch);
-  const credential = new ClientSecretCredential(
-    emulator.env.AZURE_TENANT_ID,
-    emulator.env.AZURE_CLIENT_ID,
-    emulator.env.AZURE_CLIENT_SECRET,
-    { httpClient },
-  );
+  const { emulator, httpClient, credential } = sdkSession();
   const group = await emulator.fetch(
     `https://management.azure.com/subscriptions/${emulator.subscriptionId}/resourcegroups/sdk-rg?api-version=2021-04-01`,
     {
@@ -138,14 +137,7 @@ test("official SDK: @azure/arm-keyvault creates, gets, lists and deletes a vault
 });
 
 test("official SDK: @azure/keyvault-keys KeyClient and CryptographyClient against the emulator", async () => {
-  const emulator = createEmulator({ vaults: ["sdkkeys"] });
-  const httpClient = fetchHttpClient(emulator.fetch);
-  const credential = new ClientSecretCredential(
-    emulator.env.AZURE_TENANT_ID,
-    emulator.env.AZURE_CLIENT_ID,
-    emulator.env.AZURE_CLIENT_SECRET,
-    { httpClient },
-  );
+  const { emulator, httpClient, credential } = sdkSession(["sdkkeys"]);
   const keys = new KeyClient(emulator.vaultUrl("sdkkeys"), credential, {
     httpClient,
     retryOptions: { maxRetries: 0 },
@@ -172,14 +164,7 @@ test("official SDK: @azure/keyvault-keys KeyClient and CryptographyClient agains
 });
 
 test("official SDK: @azure/keyvault-certificates CertificateClient against the emulator", async () => {
-  const emulator = createEmulator({ vaults: ["sdkcerts"] });
-  const httpClient = fetchHttpClient(emulator.fetch);
-  const credential = new ClientSecretCredential(
-    emulator.env.AZURE_TENANT_ID,
-    emulator.env.AZURE_CLIENT_ID,
-    emulator.env.AZURE_CLIENT_SECRET,
-    { httpClient },
-  );
+  const { emulator, httpClient, credential } = sdkSession(["sdkcerts"]);
   const client = new SdkCertificateClient(emulator.vaultUrl("sdkcerts"), credential, {
     httpClient,
     retryOptions: { maxRetries: 0 },

@@ -22,11 +22,9 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdir, readFile } from "node:fs/promises";
-import { DIR } from "../_conformance.ts";
 import { createEmulator } from "../../lib/testing/mod.ts";
-
-type Json = Record<string, unknown>;
+import { emulatorCall, type Json, parseJson, SCOPES, tokenFor } from "../_emulator_call.ts";
+import { followPages, forEachConformanceFile } from "../_conformance_emulator.ts";
 
 interface NetEntry {
   RequestUri: string;
@@ -48,14 +46,6 @@ const LATER = new Set([
   "systemData",
 ]);
 
-const parse = (text: string | null | undefined): Json | undefined => {
-  try {
-    return text ? JSON.parse(text) : undefined;
-  } catch {
-    return undefined;
-  }
-};
-
 const members = (o: unknown, skip = new Set<string>()) =>
   o && typeof o === "object" ? Object.keys(o).filter((k) => !skip.has(k)).sort() : [];
 
@@ -67,17 +57,13 @@ function shape(body: Json | undefined): unknown {
 const names = (body: Json | undefined) =>
   ((body?.value as Json[] | undefined) ?? []).map((v) => String(v.name));
 
-if (DIR === undefined) {
-  test("conformance: the emulator replays arm-net", {
-    skip: "KVFETCH_CONFORMANCE_DIR is not set",
-  }, () => {});
-} else {
-  const dir = `${DIR}/recordings/arm-net`;
-  for (const file of (await readdir(dir)).filter((f) => f.endsWith(".json")).sort()) {
+await forEachConformanceFile(
+  "recordings/arm-net",
+  "conformance: the emulator replays arm-net",
+  (file, read) =>
     test(`conformance: the emulator's ARM answers arm-net/${file} as recorded`, async () => {
-      const entries = (JSON.parse(await readFile(`${dir}/${file}`, "utf8")) as {
-        Entries: NetEntry[];
-      }).Entries.filter((e) => e.RequestUri.includes("/subscriptions/"));
+      const entries = (await read() as { Entries: NetEntry[] }).Entries
+        .filter((e) => e.RequestUri.includes("/subscriptions/"));
       const subscriptionId = /\/subscriptions\/([^/]+)/.exec(entries[0]!.RequestUri)![1]!;
       const tenant = /"tenantId":\s*"([^"]+)"/.exec(
         entries.map((e) => e.RequestBody ?? "").join(""),
@@ -86,17 +72,9 @@ if (DIR === undefined) {
         subscriptionId,
         ...(tenant ? { tenantId: tenant } : {}),
       });
-      const token =
-        (await emulator.credential().getToken("https://management.azure.com/.default"))!.token;
+      const token = await tokenFor(emulator, SCOPES.arm);
       const send = (method: string, url: string, body?: string | null) =>
-        emulator.fetch(url, {
-          method,
-          headers: {
-            authorization: `Bearer ${token}`,
-            ...(body ? { "content-type": "application/json" } : {}),
-          },
-          ...(body ? { body } : {}),
-        });
+        emulatorCall(emulator, token, method, url, body);
       let operation: string | undefined;
       for (const [index, entry] of entries.entries()) {
         const url = new URL(entry.RequestUri, "https://management.azure.com");
@@ -105,35 +83,32 @@ if (DIR === undefined) {
         if (url.pathname.includes("/operationresults/")) {
           assert.ok(operation, `${what}: a deletion was started`);
           const poll = await send("GET", operation);
-          await poll.body?.cancel();
           if (entry.StatusCode === 200) assert.equal(poll.status, 200, what);
           else assert.ok(poll.status === 202 || poll.status === 200, `${what}: ${poll.status}`);
           continue;
         }
         const response = await send(entry.RequestMethod, url.href, entry.RequestBody);
-        const text = await response.text();
+        const text = response.text;
         assert.equal(response.status, entry.StatusCode, `${what}: ${text}`);
         if (response.status === 202) operation = response.headers.get("location") ?? undefined;
-        const recorded = parse(entry.ResponseBody);
-        let answer = parse(text);
+        const recorded = parseJson(entry.ResponseBody);
+        const answer = parseJson(text);
         if (Array.isArray(recorded?.value)) {
-          const ours = names(answer);
-          while (typeof answer?.nextLink === "string") {
-            const next = await send("GET", answer.nextLink);
-            answer = parse(await next.text());
-            ours.push(...names(answer));
-          }
+          const ours = await followPages(
+            answer,
+            async (link) => parseJson((await send("GET", link)).text),
+            names,
+          );
           const theirs = entries.filter((e, i) =>
             i === index ||
             (i > index && e.RequestMethod === "GET" &&
               new URL(e.RequestUri, "https://x").pathname === url.pathname &&
               e.RequestUri.includes("skiptoken"))
-          ).flatMap((e) => names(parse(e.ResponseBody)));
+          ).flatMap((e) => names(parseJson(e.ResponseBody)));
           assert.deepEqual(ours.sort(), theirs.sort(), `${what}: the listing`);
           continue;
         }
         assert.deepEqual(shape(answer), shape(recorded), `${what}: body shape`);
       }
-    });
-  }
-}
+    }),
+);

@@ -19,21 +19,14 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdir, readFile } from "node:fs/promises";
-import { type CppRecording, DIR, recordedExchanges, type SpecExample } from "../_conformance.ts";
+import type { SpecExample } from "../_conformance.ts";
 import { createEmulator } from "../../lib/testing/mod.ts";
 import { makeCertificate, signCsr } from "../_certs.ts";
+import { emulatorCall, type Json, parseJson, tokenFor } from "../_emulator_call.ts";
+import { forEachConformanceFile, forEachCppRecording } from "../_conformance_emulator.ts";
 
-type Json = Record<string, unknown>;
 const OPTIONAL_ATTRIBUTES = new Set(["recoverableDays", "recoveryLevel"]);
 
-const parse = (text: string): Json | undefined => {
-  try {
-    return text ? JSON.parse(text) : undefined;
-  } catch {
-    return undefined;
-  }
-};
 const keys = (o: unknown) => (o && typeof o === "object" ? Object.keys(o).sort() : []);
 
 function assertShape(ours: Json | undefined, theirs: Json | undefined, what: string): void {
@@ -57,20 +50,16 @@ function assertShape(ours: Json | undefined, theirs: Json | undefined, what: str
 
 async function setup() {
   const emulator = createEmulator({ vaults: ["myvault"], deletePolls: 1, recoverPolls: 1 });
-  const token = (await emulator.credential().getToken("https://vault.azure.net/.default"))!;
+  const token = await tokenFor(emulator);
   const send = async (method: string, path: string, body?: unknown) => {
-    const response = await emulator.fetch(
+    const response = await emulatorCall(
+      emulator,
+      token,
+      method,
       `https://myvault.vault.azure.net${path}${path.includes("?") ? "&" : "?"}api-version=7.6`,
-      {
-        method,
-        headers: {
-          authorization: `Bearer ${token.token}`,
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      },
+      body,
     );
-    return { status: response.status, body: parse(await response.text()) };
+    return { status: response.status, body: parseJson(response.text) };
   };
   const selfSigned = async (name: string, tags?: unknown) => {
     await send("POST", `/certificates/${name}/create`, {
@@ -87,15 +76,12 @@ async function setup() {
   return { emulator, send, selfSigned, complete };
 }
 
-if (DIR === undefined) {
-  test("conformance: the emulator answers the certificates examples and recordings", {
-    skip: "KVFETCH_CONFORMANCE_DIR is not set",
-  }, () => {});
-} else {
-  const examplesDir = `${DIR}/examples/dataplane/certificates`;
-  for (const file of (await readdir(examplesDir)).filter((f) => f.endsWith(".json")).sort()) {
+await forEachConformanceFile(
+  "examples/dataplane/certificates",
+  "conformance: the emulator answers the certificates examples and recordings",
+  (file, read) =>
     test(`conformance: the emulator answers certificates example ${file}`, async () => {
-      const example = JSON.parse(await readFile(`${examplesDir}/${file}`, "utf8")) as SpecExample;
+      const example = await read() as SpecExample;
       const p = example.parameters;
       const name = String(p["certificate-name"] ?? "");
       const [status, recorded] = Object.entries(example.responses).find(([c]) =>
@@ -146,24 +132,23 @@ if (DIR === undefined) {
       }
       assert.equal(answer.status, Number(status), file);
       assertShape(answer.body, recorded.body as Json | undefined, file);
-    });
-  }
+    }),
+);
 
-  const recordingsDir = `${DIR}/recordings/cpp-certificates`;
-  for (const file of (await readdir(recordingsDir)).filter((f) => f.endsWith(".json")).sort()) {
+await forEachCppRecording(
+  "recordings/cpp-certificates",
+  undefined, // the skipped test above stands for both folders
+  (file, read) =>
     test(`conformance: the emulator answers cpp-certificates/${file} as recorded`, async () => {
-      const recording = JSON.parse(
-        await readFile(`${recordingsDir}/${file}`, "utf8"),
-      ) as CppRecording;
-      const exchanges = recordedExchanges(recording);
+      const exchanges = await read();
       const { send } = await setup();
       for (const exchange of exchanges) {
         const url = new URL(exchange.url);
-        const recorded = parse(exchange.body);
+        const recorded = parseJson(exchange.body);
         let body: Json | undefined;
         if (exchange.method === "POST" && url.pathname.endsWith("/create")) {
           const name = url.pathname.split("/")[2]!;
-          const later = exchanges.map((e) => parse(e.body)).find((b) => b?.cer && b.tags);
+          const later = exchanges.map((e) => parseJson(e.body)).find((b) => b?.cer && b.tags);
           body = {
             policy: { x509_props: { subject: `CN=${name}` }, issuer: { name: "Self" } },
             ...(later?.tags ? { tags: later.tags } : {}),
@@ -177,6 +162,5 @@ if (DIR === undefined) {
           assert.deepEqual(answer.body?.error, recorded.error, `${what}: error`);
         }
       }
-    });
-  }
-}
+    }),
+);

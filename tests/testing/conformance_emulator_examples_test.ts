@@ -25,11 +25,10 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdir, readFile } from "node:fs/promises";
 import { DIR, exampleExchange, type SpecExample, specOperations } from "../_conformance.ts";
 import { createEmulator, type Emulator } from "../../lib/testing/mod.ts";
-
-type Json = Record<string, unknown>;
+import { emulatorCall, type Json, parseJson, SCOPES, tokenFor } from "../_emulator_call.ts";
+import { forEachConformanceFile, withVersions } from "../_conformance_emulator.ts";
 
 /** Members one side has and the other may not, and why. */
 const OPTIONAL = new Set([
@@ -64,14 +63,6 @@ function shape(body: unknown): unknown {
   };
 }
 
-const parse = (text: string): unknown => {
-  try {
-    return text ? JSON.parse(text) : undefined;
-  } catch {
-    return undefined;
-  }
-};
-
 const ARM = "https://management.azure.com";
 const SUBSCRIPTION = "00000000-0000-0000-0000-000000000000";
 
@@ -90,17 +81,9 @@ async function call(
   url: string,
   body?: unknown,
 ): Promise<{ status: number; json: Json }> {
-  const response = await emulator.fetch(url, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  assert.ok(response.status < 300, `setup ${method} ${url}: ${response.status} ${text}`);
-  return { status: response.status, json: (parse(text) ?? {}) as Json };
+  const { status, text } = await emulatorCall(emulator, token, method, url, body);
+  assert.ok(status < 300, `setup ${method} ${url}: ${status} ${text}`);
+  return { status, json: parseJson(text) ?? {} };
 }
 
 const V = "https://myvault.vault.azure.net";
@@ -219,24 +202,19 @@ async function prepare(
   }
 }
 
-if (DIR === undefined) {
-  test("conformance: the emulator answers the spec examples", {
-    skip: "KVFETCH_CONFORMANCE_DIR is not set",
-  }, () => {});
-} else {
-  const sets = [
-    { folder: "examples/dataplane/secrets", spec: "spec/dataplane/secrets.json" },
-    { folder: "examples/dataplane/keys", spec: "spec/dataplane/keys.json" },
-    { folder: "examples/arm", spec: "spec/arm/openapi.json" },
-  ];
-  for (const { folder, spec } of sets) {
-    const ops = await specOperations(DIR, spec);
-    for (const file of (await readdir(`${DIR}/${folder}`)).filter((f) => f.endsWith(".json"))) {
+const SETS = [
+  { folder: "examples/dataplane/secrets", spec: "spec/dataplane/secrets.json" },
+  { folder: "examples/dataplane/keys", spec: "spec/dataplane/keys.json" },
+  { folder: "examples/arm", spec: "spec/arm/openapi.json" },
+];
+for (const [i, { folder, spec }] of SETS.entries()) {
+  await forEachConformanceFile(
+    folder,
+    i === 0 ? "conformance: the emulator answers the spec examples" : undefined,
+    (file, read) =>
       test(`conformance: the emulator answers ${folder}/${file} as the example`, async () => {
-        const example = JSON.parse(
-          await readFile(`${DIR}/${folder}/${file}`, "utf8"),
-        ) as SpecExample;
-        const op = ops.get(example.operationId);
+        const example = await read() as SpecExample;
+        const op = (await specOperations(DIR!, spec)).get(example.operationId);
         assert.ok(op, `${example.operationId} is in OPERATIONS.tsv`);
         const isArm = folder === "examples/arm";
         const emulator = createEmulator({
@@ -245,9 +223,8 @@ if (DIR === undefined) {
           registrationPolls: 0,
         });
         const tokens = {
-          vault: (await emulator.credential().getToken("https://vault.azure.net/.default"))!.token,
-          arm: (await emulator.credential().getToken("https://management.azure.com/.default"))!
-            .token,
+          vault: await tokenFor(emulator),
+          arm: await tokenFor(emulator, SCOPES.arm),
         };
         const setup = await prepare(emulator, tokens, example);
         const withBase = isArm
@@ -255,26 +232,21 @@ if (DIR === undefined) {
           : example;
         const exchange = exampleExchange(withBase, op);
         const url = new URL(exchange.url);
-        let path = url.pathname;
-        for (const [from, to] of Object.entries(setup.versions ?? {})) {
-          path = path.replace(from, to);
-        }
+        const path = withVersions(url.pathname, new Map(Object.entries(setup.versions ?? {})));
         for (const name of setup.drop ?? []) url.searchParams.delete(name);
         const body = setup.body ?? exchange.requestBody ?? undefined;
-        const response = await emulator.fetch(`${url.origin}${path}${url.search}`, {
-          method: exchange.method,
-          headers: {
-            authorization: `Bearer ${isArm ? tokens.arm : tokens.vault}`,
-            ...(body ? { "content-type": "application/json" } : {}),
-          },
-          ...(body ? { body: JSON.stringify(body) } : {}),
-        });
-        const text = await response.text();
+        const response = await emulatorCall(
+          emulator,
+          isArm ? tokens.arm : tokens.vault,
+          exchange.method,
+          `${url.origin}${path}${url.search}`,
+          body,
+        );
+        const text = response.text;
         const status = setup.status ?? exchange.status;
         assert.equal(response.status, status, `${file}: ${text}`);
         const expected = example.responses[String(status)]?.body;
-        assert.deepEqual(shape(parse(text)), shape(expected), `${file}: body shape`);
-      });
-    }
-  }
+        assert.deepEqual(shape(parseJson(text)), shape(expected), `${file}: body shape`);
+      }),
+  );
 }

@@ -31,19 +31,9 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdir, readFile } from "node:fs/promises";
-import { type CppRecording, DIR, recordedExchanges } from "../_conformance.ts";
 import { createEmulator } from "../../lib/testing/mod.ts";
-
-type Json = Record<string, unknown>;
-
-const parse = (text: string): Json | undefined => {
-  try {
-    return text ? JSON.parse(text) : undefined;
-  } catch {
-    return undefined;
-  }
-};
+import { emulatorCall, type Json, parseJson, SCOPES, tokenFor } from "../_emulator_call.ts";
+import { cppListing, cppSteps, forEachCppRecording, Versions } from "../_conformance_emulator.ts";
 
 const members = (o: unknown, skip = new Set<string>()) =>
   o && typeof o === "object" ? Object.keys(o).filter((k) => !skip.has(k)).sort() : [];
@@ -63,9 +53,6 @@ const b64u = (bytes: Uint8Array) =>
   btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 const bitsOf = (n: string) => (atob(n.replace(/-/g, "+").replace(/_/g, "/")).length) * 8;
 
-const versionOf = (id: unknown): string | undefined =>
-  typeof id === "string" ? /\/keys\/[^/]+\/([0-9a-f]{32})$/.exec(id)?.[1] : undefined;
-
 const listedNames = (body: Json | undefined): string[] =>
   ((body?.value as Json[] | undefined) ?? []).map((i) =>
     String(i.kid ?? i.recoveryId).split("/")[4]!
@@ -76,37 +63,30 @@ function signAlg(key: Json): string {
   return key.crv === "P-256K" ? "ES256K" : key.crv === "P-384" ? "ES384" : "ES256";
 }
 
-if (DIR === undefined) {
-  test("conformance: the emulator replays cpp-keys", {
-    skip: "KVFETCH_CONFORMANCE_DIR is not set",
-  }, () => {});
-} else {
-  const dir = `${DIR}/recordings/cpp-keys`;
-  for (const file of (await readdir(dir)).filter((f) => f.endsWith(".json")).sort()) {
-    const recording = JSON.parse(await readFile(`${dir}/${file}`, "utf8")) as CppRecording;
-    const exchanges = recordedExchanges(recording);
+await forEachCppRecording(
+  "recordings/cpp-keys",
+  "conformance: the emulator replays cpp-keys",
+  (file, read) =>
     test(`conformance: the emulator answers cpp-keys/${file} as recorded`, async () => {
+      const exchanges = await read();
       const polls = exchanges.some((e) => e.method === "GET" && e.status === 404) ? 1 : 0;
       const emulator = createEmulator({
         vaults: ["redacted"],
         managedHsms: ["redacted"],
         deletePolls: polls,
       });
-      const token = (await emulator.credential().getToken("https://vault.azure.net/.default"))!;
-      const hsmToken =
-        (await emulator.credential().getToken("https://managedhsm.azure.net/.default"))!;
-      const versions = new Map<string, string>();
+      const token = await tokenFor(emulator);
+      const hsmToken = await tokenFor(emulator, SCOPES.managedHsm);
+      const versions = new Versions("keys");
       const keysByName = new Map<string, Json>();
       let backup: string | undefined;
       let last: { op: string; alg: string; value: string; digest?: string } | undefined;
       const created = new Set<string>();
-      for (const [index, exchange] of exchanges.entries()) {
-        const url = new URL(exchange.url);
-        if (url.searchParams.has("$skiptoken")) continue; // folded into the first page
-        const recorded = parse(exchange.body);
+      const listing = cppListing({ emulator, token, exchanges, names: listedNames, created });
+      // The `$skiptoken` pages are folded into their listing's first page.
+      for (const { index, exchange, url, recorded } of cppSteps(exchanges)) {
         const hsm = url.hostname.endsWith(".managedhsm.azure.net");
-        let path = url.pathname.replace(/^\/\/+/, "/");
-        for (const [from, to] of versions) path = path.replace(from, to);
+        const path = versions.apply(url.pathname.replace(/^\/\/+/, "/"));
         if (path === "/keys/restore" && backup === undefined) continue; // another vault's blob
         const segments = path.split("/");
         const name = decodeURIComponent(segments[2] ?? "");
@@ -178,21 +158,17 @@ if (DIR === undefined) {
           };
         }
         const origin = hsm ? emulator.managedHsmUrl("redacted") : emulator.vaultUrl("redacted");
-        const response = await emulator.fetch(
+        const response = await emulatorCall(
+          emulator,
+          hsm ? hsmToken : token,
+          exchange.method,
           `${origin}${path}?api-version=7.3`,
-          {
-            method: exchange.method,
-            headers: {
-              authorization: `Bearer ${(hsm ? hsmToken : token).token}`,
-              ...(body ? { "content-type": "application/json" } : {}),
-            },
-            ...(body ? { body: JSON.stringify(body) } : {}),
-          },
+          body,
         );
         const what = `${exchange.method} ${url.pathname}`;
-        const text = await response.text();
+        const text = response.text;
         assert.equal(response.status, exchange.status, `${file}: ${what}: ${text}`);
-        let answer = parse(text);
+        const answer = parseJson(text);
         if (path.endsWith("/backup")) backup = answer?.value as string;
         if (answer?.key !== undefined) keysByName.set(name.toLowerCase(), answer.key as Json);
         if (op === "encrypt" || op === "wrapKey") {
@@ -200,38 +176,16 @@ if (DIR === undefined) {
         }
         if (op === "sign") last!.value = String(answer?.value);
         if (op === "verify") assert.equal(answer?.value, true, `${file}: ${what} verifies`);
-        const recordedVersion = versionOf(
+        versions.note(
           (recorded?.key as Json | undefined)?.kid ?? recorded?.kid,
+          (answer?.key as Json | undefined)?.kid ?? answer?.kid,
         );
-        const ourVersion = versionOf((answer?.key as Json | undefined)?.kid ?? answer?.kid);
-        if (recordedVersion && ourVersion) versions.set(recordedVersion, ourVersion);
         if (op === "release") continue; // status only (see the module comment)
         if (answer && Array.isArray(answer.value)) {
-          const ours = listedNames(answer);
-          while (typeof answer?.nextLink === "string") {
-            const next = await emulator.fetch(answer.nextLink, {
-              headers: { authorization: `Bearer ${token.token}` },
-            });
-            answer = parse(await next.text());
-            ours.push(...listedNames(answer));
-          }
-          const pages = exchanges.filter((e, i) =>
-            e.method === "GET" && new URL(e.url).pathname === url.pathname &&
-            (i === index || (i > index && new URL(e.url).searchParams.has("$skiptoken")))
-          ).map((e) => parse(e.body));
-          const theirs = pages.flatMap(listedNames);
-          const complete = typeof pages[pages.length - 1]?.nextLink !== "string";
-          const recordedSet = new Set(theirs);
-          for (const n of complete ? ours : []) {
-            assert.ok(recordedSet.has(n), `${file}: ${what} lists ${n}`);
-          }
-          for (const n of theirs.filter((n) => created.has(n))) {
-            assert.ok(ours.includes(n), `${file}: ${what} misses ${n}`);
-          }
+          await listing(index, answer, `${file}: ${what}`);
           continue;
         }
         assert.deepEqual(shape(answer, file), shape(recorded, file), `${file}: ${what} body shape`);
       }
-    });
-  }
-}
+    }),
+);

@@ -21,19 +21,9 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdir, readFile } from "node:fs/promises";
-import { type CppRecording, DIR, recordedExchanges } from "../_conformance.ts";
 import { createEmulator } from "../../lib/testing/mod.ts";
-
-type Json = Record<string, unknown>;
-
-const parse = (text: string): Json | undefined => {
-  try {
-    return text ? JSON.parse(text) : undefined;
-  } catch {
-    return undefined;
-  }
-};
+import { emulatorCall, type Json, parseJson, tokenFor } from "../_emulator_call.ts";
+import { cppListing, cppSteps, forEachCppRecording, Versions } from "../_conformance_emulator.ts";
 
 const keys = (o: unknown) => (o && typeof o === "object" ? Object.keys(o).sort() : []);
 
@@ -46,35 +36,26 @@ function shape(body: Json | undefined): unknown {
   return { top: keys(body), attributes: keys(body.attributes) };
 }
 
-const versionOf = (id: unknown): string | undefined =>
-  typeof id === "string" ? /\/secrets\/[^/]+\/([0-9a-f]{32})$/.exec(id)?.[1] : undefined;
-
 const listedNames = (body: Json | undefined): string[] =>
   ((body?.value as Json[] | undefined) ?? []).map((i) =>
     String(i.id ?? i.recoveryId).split("/")[4]!
   );
 
-if (DIR === undefined) {
-  test("conformance: the emulator replays cpp-secrets", {
-    skip: "KVFETCH_CONFORMANCE_DIR is not set",
-  }, () => {});
-} else {
-  const dir = `${DIR}/recordings/cpp-secrets`;
-  for (const file of (await readdir(dir)).filter((f) => f.endsWith(".json")).sort()) {
+await forEachCppRecording(
+  "recordings/cpp-secrets",
+  "conformance: the emulator replays cpp-secrets",
+  (file, read) =>
     test(`conformance: the emulator answers cpp-secrets/${file} as recorded`, async () => {
-      const recording = JSON.parse(await readFile(`${dir}/${file}`, "utf8")) as CppRecording;
       const emulator = createEmulator({ vaults: ["redacted"], deletePolls: 1, recoverPolls: 1 });
-      const token = (await emulator.credential().getToken("https://vault.azure.net/.default"))!;
-      const versions = new Map<string, string>();
+      const token = await tokenFor(emulator);
+      const versions = new Versions("secrets");
       let backup: string | undefined;
-      const exchanges = recordedExchanges(recording);
+      const exchanges = await read();
       const created = new Set<string>();
-      for (const [index, exchange] of exchanges.entries()) {
-        const url = new URL(exchange.url);
-        if (url.searchParams.has("$skiptoken")) continue; // folded into the first page
-        const recorded = parse(exchange.body);
-        let path = url.pathname;
-        for (const [from, to] of versions) path = path.replace(from, to);
+      const listing = cppListing({ emulator, token, exchanges, names: listedNames, created });
+      // The `$skiptoken` pages are folded into their listing's first page.
+      for (const { index, exchange, url, recorded } of cppSteps(exchanges)) {
+        const path = versions.apply(url.pathname);
         let body: Json | undefined;
         if (exchange.method === "PUT") {
           created.add(decodeURIComponent(path.split("/")[2]!));
@@ -89,53 +70,24 @@ if (DIR === undefined) {
         } else if (exchange.method === "POST" && path.endsWith("/restore")) {
           body = { value: backup };
         }
-        const response = await emulator.fetch(
+        const response = await emulatorCall(
+          emulator,
+          token,
+          exchange.method,
           `https://redacted.vault.azure.net${path}?api-version=7.3`,
-          {
-            method: exchange.method,
-            headers: {
-              authorization: `Bearer ${token.token}`,
-              ...(body ? { "content-type": "application/json" } : {}),
-            },
-            ...(body ? { body: JSON.stringify(body) } : {}),
-          },
+          body,
         );
         const what = `${exchange.method} ${url.pathname}`;
         assert.equal(response.status, exchange.status, `${file}: ${what}`);
-        let answer = parse(await response.text());
+        const answer = parseJson(response.text);
         if (path.endsWith("/backup")) backup = answer?.value as string;
-        const recordedVersion = versionOf(recorded?.id);
-        const ourVersion = versionOf(answer?.id);
-        if (recordedVersion && ourVersion) versions.set(recordedVersion, ourVersion);
+        versions.note(recorded?.id, answer?.id);
         if (answer && Array.isArray(answer.value)) {
           // The whole listing: the emulator's pages, and the recorded ones.
-          const ours = listedNames(answer);
-          while (typeof answer?.nextLink === "string") {
-            const next = await emulator.fetch(answer.nextLink, {
-              headers: { authorization: `Bearer ${token.token}` },
-            });
-            answer = parse(await next.text());
-            ours.push(...listedNames(answer));
-          }
-          const pages = exchanges.filter((e, i) =>
-            e.method === "GET" && new URL(e.url).pathname === url.pathname &&
-            (i === index || (i > index && new URL(e.url).searchParams.has("$skiptoken")))
-          ).map((e) => parse(e.body));
-          const theirs = pages.flatMap(listedNames);
-          const complete = typeof pages[pages.length - 1]?.nextLink !== "string";
-          // The recorded vault also held other tests' secrets: the emulator lists every name of
-          // this session the recording lists, and (a complete recording) no other.
-          const recordedSet = new Set(theirs);
-          for (const name of complete ? ours : []) {
-            assert.ok(recordedSet.has(name), `${file}: ${what} lists ${name}`);
-          }
-          for (const name of theirs.filter((n) => created.has(n))) {
-            assert.ok(ours.includes(name), `${file}: ${what} misses ${name}`);
-          }
+          await listing(index, answer, `${file}: ${what}`);
           continue;
         }
         assert.deepEqual(shape(answer), shape(recorded), `${file}: ${what} body shape`);
       }
-    });
-  }
-}
+    }),
+);

@@ -6,30 +6,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createEmulator, type Emulator } from "../../lib/testing/mod.ts";
+import { freshTokenClient } from "../_emulator_call.ts";
 
 const DAY = 86_400_000;
 const START = Date.UTC(2026, 0, 1);
 const V = "https://myvault.vault.azure.net";
 const Q = "?api-version=7.6";
 
-function client(emulator: Emulator) {
-  // A new token for every call: the tests move the clock past a token's life.
-  return async (method: string, path: string, body?: unknown) => {
-    const token = (await emulator.credential().getToken("https://vault.azure.net/.default"))!
-      .token;
-    const response = await emulator.fetch(`${V}${path}${Q}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    // deno-lint-ignore no-explicit-any
-    return { status: response.status, json: (text ? JSON.parse(text) : undefined) as any };
-  };
-}
+const client = (emulator: Emulator) =>
+  freshTokenClient(emulator, undefined, (path) => `${V}${path}${Q}`);
 
 const versionsOf = async (call: ReturnType<typeof client>, name: string) =>
   (await call("GET", `/keys/${name}/versions`)).json.value.length as number;

@@ -6,28 +6,11 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createEmulator, type Emulator } from "../../lib/testing/mod.ts";
+import { createEmulator } from "../../lib/testing/mod.ts";
+import { freshTokenClient } from "../_emulator_call.ts";
 
 const DAY = 86_400_000;
 const START = Date.UTC(2026, 0, 1);
-
-function client(emulator: Emulator, scope = "https://vault.azure.net/.default") {
-  // A new token for every call: the tests move the clock past a token's life.
-  return async (method: string, url: string, body?: unknown) => {
-    const token = (await emulator.credential().getToken(scope))!.token;
-    const response = await emulator.fetch(url, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    // deno-lint-ignore no-explicit-any
-    return { status: response.status, json: (text ? JSON.parse(text) : undefined) as any };
-  };
-}
 
 const V = "https://myvault.vault.azure.net";
 const Q = "?api-version=7.6";
@@ -47,7 +30,7 @@ test("soft delete: recoverableDays and the recovery level follow the vault's ret
       recoverableDays: days,
       purgeProtection: protection,
     });
-    const call = client(emulator);
+    const call = freshTokenClient(emulator);
     const secret = await call("PUT", `${V}/secrets/s1${Q}`, { value: "v" });
     assert.equal(secret.json.attributes.recoverableDays, days);
     assert.equal(secret.json.attributes.recoveryLevel, level);
@@ -62,7 +45,7 @@ test("soft delete: recoverableDays and the recovery level follow the vault's ret
 
 test("soft delete: once the clock passes the scheduled purge date, the vault has purged the item", async () => {
   const emulator = createEmulator({ vaults: ["myvault"], now: START, recoverableDays: 7 });
-  const call = client(emulator);
+  const call = freshTokenClient(emulator);
   await call("PUT", `${V}/secrets/s1${Q}`, { value: "v" });
   await call("POST", `${V}/keys/k1/create${Q}`, { kty: "EC", crv: "P-256" });
   await call("DELETE", `${V}/secrets/s1${Q}`);
@@ -86,7 +69,7 @@ test("soft delete: once the clock passes the scheduled purge date, the vault has
 
 test("purge protection: purging a deleted secret or key answers Azure's 403; recovery still works", async () => {
   const emulator = createEmulator({ vaults: ["myvault"], now: START, purgeProtection: true });
-  const call = client(emulator);
+  const call = freshTokenClient(emulator);
   await call("PUT", `${V}/secrets/s1${Q}`, { value: "v" });
   await call("POST", `${V}/keys/k1/create${Q}`, { kty: "RSA" });
   await call("DELETE", `${V}/secrets/s1${Q}`);
@@ -109,7 +92,7 @@ test("purge protection: purging a deleted secret or key answers Azure's 403; rec
 
 test("purge protection through ARM: the data plane follows the vault property; ARM refuses DeletedVaultPurge", async () => {
   const emulator = createEmulator({ now: START, registrationPolls: 0 });
-  const arm = client(emulator, "https://management.azure.com/.default");
+  const arm = freshTokenClient(emulator, "https://management.azure.com/.default");
   const sub = `https://management.azure.com/subscriptions/${emulator.subscriptionId}`;
   assert.equal(
     (await arm("PUT", `${sub}/resourcegroups/rg?api-version=2021-04-01`, { location: "westus" }))
@@ -129,7 +112,7 @@ test("purge protection through ARM: the data plane follows the vault property; A
     properties,
   });
   assert.ok(made.status === 200 || made.status === 201, JSON.stringify(made.json));
-  const call = client(emulator);
+  const call = freshTokenClient(emulator);
   const url = "https://pp-vault.vault.azure.net";
   await call("PUT", `${url}/secrets/s1${Q}`, { value: "v" });
   await call("DELETE", `${url}/secrets/s1${Q}`);
@@ -163,7 +146,7 @@ test("purge protection through ARM: the data plane follows the vault property; A
 
 test("deletePolls and pageSize: the delete completes after N 404 polls; listings page by pageSize", async () => {
   const emulator = createEmulator({ vaults: ["myvault"], deletePolls: 3, pageSize: 2 });
-  const call = client(emulator);
+  const call = freshTokenClient(emulator);
   for (const n of ["a", "b", "c"]) await call("PUT", `${V}/secrets/${n}${Q}`, { value: n });
   const first = await call("GET", `${V}/secrets${Q}`);
   assert.equal(first.json.value.length, 2);

@@ -32,7 +32,7 @@ import {
   type X509KeySpec,
   type X509KeyUsage,
 } from "../_x509.ts";
-import type { Pending } from "./keys.ts";
+import type { Pending, VaultKit } from "./_kit.ts";
 
 type Json = Record<string, unknown>;
 
@@ -127,21 +127,9 @@ export interface CertificatesContents {
 }
 
 /** What the vault lends the certificates half. */
-export interface CertificatesKit {
-  vaultUrl: string;
-  seconds: () => number;
-  now: () => number;
-  softDelete: boolean;
-  recoverableDays: number;
-  /** The vault's recovery level now (purge protection may change it). */
-  readonly recoveryLevel: string;
-  /** Azure's refusal of a purge when the vault has purge protection, else `undefined`. */
-  purgeRefusal: () => Error | undefined;
+export interface CertificatesKit extends VaultKit {
   /** Reads of a `Self` operation answered `inProgress` before it completes. */
   pendingPolls: number;
-  error: (status: number, code: string, message: string, inner?: string) => Error;
-  progress: (e: Pending, poll?: "deleting" | "recovering") => void;
-  newVersionId: () => string;
   requestId: () => string;
   /** Stores a version's backing key (private JWK) and secret under `version`. */
   backing: (

@@ -9,6 +9,7 @@
 import { p256, p384, p521 } from "@noble/curves/nist.js";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { generateCertificateKeyPair, issueCertificate } from "../_x509.ts";
+import type { Pending, VaultKit } from "./_kit.ts";
 
 /** Operation ids of keys.json. */
 export type KeyOperationId =
@@ -46,21 +47,9 @@ export interface KeyRoute {
 }
 
 /** What the fake vault lends the keys half (its closure's helpers). */
-export interface KeysKit {
-  vaultUrl: string;
+export interface KeysKit extends VaultKit {
   managedHsm: boolean;
-  seconds: () => number;
-  now: () => number;
-  softDelete: boolean;
-  recoverableDays: number;
-  /** Asked at each answer (purge protection may be switched on later). */
-  readonly recoveryLevel: string;
-  /** The error a purge gets now (purge protection), or `undefined`. */
-  purgeRefusal: () => Error | undefined;
   reply: (status: number, body: unknown) => KeyReply;
-  error: (status: number, code: string, message: string, inner?: string) => Error;
-  progress: (e: Pending, poll?: "deleting" | "recovering") => void;
-  newVersionId: () => string;
 }
 
 /** An answer of the keys half: the fake vault adds the service's headers. */
@@ -74,13 +63,6 @@ export interface KeyRequest {
   body: string;
   /** One page of a listing, as the fake vault pages (maxresults, skip tokens, nextLink). */
   page: (kind: string, path: string, items: { key: string; json: unknown }[]) => unknown;
-}
-
-/** A pending delete/recover, as the fake vault's `progress` moves it on. */
-export interface Pending {
-  status: "active" | "deleting" | "deleted" | "recovering";
-  since: number;
-  polls: number;
 }
 
 /** One key version inside the fake. */

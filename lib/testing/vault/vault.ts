@@ -26,9 +26,11 @@ import {
   type CertificateOperationId,
   type CertificateRoute,
   type CertificatesContents,
+  type CertificatesKit,
   fakeCertificates,
   type FakeCertificatesControl,
 } from "./certificates.ts";
+import type { VaultKit } from "./_kit.ts";
 
 export type { CertificateState, FakeCertificatesControl } from "./certificates.ts";
 export type { FakeKeys, KeyState, KeyVersionState, SeedKeyOptions } from "./keys.ts";
@@ -472,9 +474,10 @@ export function fakeVault(options: FakeVaultOptions = {}): FakeVault {
     return fault;
   }
 
-  const keysHalf = fakeKeys({
+  // What both halves borrow; `recoveryLevel` stays a getter (asked at each answer), so each
+  // half gets an object whose prototype is this one, not a copy.
+  const kit: VaultKit = {
     vaultUrl,
-    managedHsm: options.managedHsm ?? parsedVault.hostname.endsWith(".managedhsm.azure.net"),
     seconds,
     now,
     softDelete,
@@ -483,28 +486,22 @@ export function fakeVault(options: FakeVaultOptions = {}): FakeVault {
       return recoveryLevelNow();
     },
     purgeRefusal: () => (purgeProtected() ? purgeForbidden() : undefined),
-    reply: (status, body) => ({ status, body }),
     error: (status, code, message, inner) => new HttpError(status, code, message, inner),
     progress: (e, poll) => progress(e as Entry, poll),
     newVersionId: () => newVersionId(),
-  });
+  };
+  const extendKit = <T extends object>(members: T): VaultKit & T =>
+    Object.assign(Object.create(kit) as VaultKit, members);
+
+  const keysHalf = fakeKeys(extendKit({
+    managedHsm: options.managedHsm ?? parsedVault.hostname.endsWith(".managedhsm.azure.net"),
+    reply: (status: number, body: unknown) => ({ status, body }),
+  }));
 
   // A certificate version's backing key and secret share its version id.
   let self: FakeVault | undefined;
-  const certsHalf = fakeCertificates({
-    vaultUrl,
-    seconds,
-    now,
-    softDelete,
-    recoverableDays,
-    get recoveryLevel() {
-      return recoveryLevelNow();
-    },
-    purgeRefusal: () => (purgeProtected() ? purgeForbidden() : undefined),
+  const certsHalf = fakeCertificates(extendKit<Omit<CertificatesKit, keyof VaultKit>>({
     pendingPolls: options.certificatePolls ?? 1,
-    error: (status, code, message, inner) => new HttpError(status, code, message, inner),
-    progress: (e, poll) => progress(e as Entry, poll),
-    newVersionId: () => newVersionId(),
     requestId: () => uuid(),
     backing: async (name, version, m) => {
       // A restore after a purge finds the versions still there (they do not follow the
@@ -526,7 +523,7 @@ export function fakeVault(options: FakeVaultOptions = {}): FakeVault {
         exp: m.exp,
       });
     },
-  });
+  }));
 
   // ---- ids and bodies --------------------------------------------------------------------
 
