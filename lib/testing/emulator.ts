@@ -177,7 +177,9 @@ export interface EmulatorOptions {
   recoverPolls?: number;
   /**
    * Reads of a self-signed certificate's pending operation answered `inProgress` before it
-   * completes. Default 1.
+   * completes. Default 0: the certificate is issued at once and the create answer's operation
+   * (still a 202) is already `completed`, so tests do not wait on a client's poll interval.
+   * Azure's is always `inProgress` first: set 1 or more to exercise the pending path.
    *
    * @example Certificates that take three polls to issue
    * ```ts
@@ -588,7 +590,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const lifetime = from?.tokenLifetime ?? options.tokenLifetime ?? 3599;
   const deletePolls = from?.deletePolls ?? options.deletePolls ?? 0;
   const recoverPolls = from?.recoverPolls ?? options.recoverPolls ?? 0;
-  const certificatePolls = from?.certificatePolls ?? options.certificatePolls ?? 1;
+  const certificatePolls = from?.certificatePolls ?? options.certificatePolls ?? 0;
   const registrationPolls = from?.registrationPolls ?? options.registrationPolls ?? 2;
   const armRetryAfter = from?.armRetryAfter ?? options.armRetryAfter ?? 0;
   const accessControl = from?.accessControl ?? options.accessControl ?? false;

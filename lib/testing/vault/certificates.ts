@@ -6,7 +6,8 @@
  *
  * - `Self` issuer: create answers 202 with a pending operation (and a real CSR); after
  *   `pendingPolls` reads of `/certificates/{name}/pending` it completes with a real self-signed
- *   certificate carrying the policy's subject, SANs, key usage, EKUs, validity and key.
+ *   certificate carrying the policy's subject, SANs, key usage, EKUs, validity and key (with
+ *   `pendingPolls` 0, the emulator's default, the 202's operation is already `completed`).
  * - `Unknown` issuer: the operation waits for `mergeCertificate`; the merged leaf's public key
  *   must match the pending key (Azure's 400 otherwise); merge answers 201.
  * - An issuer the vault knows (`createIssuer`) but cannot reach: the operation ends `failed` with
@@ -865,6 +866,9 @@ export function fakeCertificates(kit: CertificatesKit): {
     switch (rt.operation) {
       case "CreateCertificate": {
         const e = await create(name, body);
+        // With `certificatePolls: 0` a self-signed certificate is issued at once: the 202's
+        // operation is already `completed` (Azure's is always `inProgress` first).
+        if (pendingPolls === 0 && /^self$/i.test(e.operation!.issuer)) await advance(e);
         return ok(operationBody(e, e.operation!), 202);
       }
       case "ImportCertificate": {
