@@ -2,7 +2,8 @@
  * Runs the README's offline code blocks: every block fenced as ```` ```ts runnable ```` is
  * written to `.ci/out/readme/` and run with `deno run` through deno.json's import map, with no
  * permissions at all (so it cannot reach the network, the environment or the file system: the
- * blocks run against the embedded emulator). Every other `ts` block is type-checked only, by
+ * blocks run against the embedded emulator); a block that imports `node:test` runs with
+ * `deno test` instead. Every other `ts` block is type-checked only, by
  * `deno check --doc-only README.md` in `deno task check`.
  *
  * The last line is `readme: N runnable blocks passed` or the failures.
@@ -28,10 +29,23 @@ if (blocks.length === 0) {
 await Deno.mkdir(OUT, { recursive: true });
 const failures: string[] = [];
 await Promise.all(blocks.map(async ({ line, code }) => {
-  const file = `${OUT}/readme_line_${line}.ts`;
+  const suite = /from "node:test"/.test(code);
+  // deno.json excludes .ci/out/ and `deno test` honours that even for a named file: test
+  // suites are written to a temporary directory instead.
+  const file = suite
+    ? `${await Deno.makeTempDir({ prefix: "kvfetch-readme-" })}/readme_line_${line}_test.ts`
+    : `${OUT}/readme_line_${line}.ts`;
   await Deno.writeTextFile(file, code);
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", "--config", `${ROOT}/deno.json`, file],
+    // A block that is a test suite (node:test) runs as one: `deno run` would register its tests
+    // and exit 0 without running them.
+    args: [
+      suite ? "test" : "run",
+      "--no-prompt",
+      "--config",
+      `${ROOT}/deno.json`,
+      file,
+    ],
     cwd: ROOT,
     env: { NO_COLOR: "1" },
     stdout: "piped",

@@ -1056,9 +1056,20 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   }
 
   function credential(app: EmulatorApp = apps[0]!): TokenCredential {
+    // Like any credential, it keeps a token until 5 minutes before its expiry (on the emulator's
+    // clock), so a fault aimed at the next requests meets the vault, not a token request.
+    const cache = new Map<string, { token: AccessToken; exp: number }>();
     return {
       async getToken(scopes: string | string[], opts?: GetTokenOptions): Promise<AccessToken> {
         const list = typeof scopes === "string" ? [scopes] : scopes;
+        const tenant = opts?.tenantId ?? tenantId;
+        const key = `${tenant} ${list.join(" ")}`;
+        const cached = cache.get(key);
+        if (
+          cached && !opts?.claims && !opts?.forceRefresh && clock.now() < cached.exp - 300_000
+        ) {
+          return cached.token;
+        }
         const form = new URLSearchParams({
           grant_type: "client_credentials",
           client_id: app.clientId,
@@ -1066,7 +1077,6 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
           scope: list.join(" "),
         });
         if (opts?.claims) form.set("claims", opts.claims);
-        const tenant = opts?.tenantId ?? tenantId;
         const response = await emulatorFetch(
           `${AUTHORITY}/${tenant}/oauth2/v2.0/token`,
           {
@@ -1075,15 +1085,22 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
             ...(opts?.abortSignal ? { signal: opts.abortSignal } : {}),
           },
         );
-        const body = await response.json() as Record<string, unknown>;
+        const body = await response.json().catch(() => ({})) as Record<string, unknown>;
         if (!response.ok) {
-          throw new Error(`emulator credential: ${String(body.error_description ?? body.error)}`);
+          // Entra's errors are `error` + `error_description`; a fault's are ARM-style objects.
+          const inner = body.error as { code?: unknown; message?: unknown } | string | undefined;
+          const why = body.error_description ??
+            (typeof inner === "object" ? `${inner?.code}: ${inner?.message}` : inner);
+          throw new Error(`emulator credential: ${response.status} ${String(why)}`);
         }
-        return {
+        const lifetime = Number(body.expires_in) * 1000;
+        const token: AccessToken = {
           token: String(body.access_token),
-          expiresOnTimestamp: Date.now() + Number(body.expires_in) * 1000,
+          expiresOnTimestamp: Date.now() + lifetime,
           tokenType: "Bearer",
         };
+        cache.set(key, { token, exp: clock.now() + lifetime });
+        return token;
       },
     };
   }

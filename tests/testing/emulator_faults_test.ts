@@ -285,3 +285,26 @@ test("faults: pending() counts queued faults; clear() and reset() remove them; t
   assert.ok(performance.now() - start >= 25, "the latency option is kept by reset()");
   assert.throws(() => emulator.faults.latency(-1), TypeError);
 });
+
+test("emulator.credential() keeps its token, so a throttle meets the vault (and is retried)", async () => {
+  clearCaches();
+  const emulator = createEmulator({ vaults: ["myvault"] });
+  const seen: string[] = [];
+  const fetch = (input: string | URL | Request, init?: RequestInit) => {
+    seen.push(new URL(input instanceof Request ? input.url : input).hostname);
+    return emulator.fetch(input, init);
+  };
+  const credential = emulator.credential();
+  const client = new SecretClient(emulator.vaultUrl("myvault"), credential, { fetch });
+  await client.setSecret("s", "v");
+  const tokens = (await credential.getToken("https://vault.azure.net/.default"))!.token;
+  emulator.faults.throttle(2, { retryAfter: 0 });
+  assert.equal((await client.getSecret("s")).value, "v");
+  assert.equal((await credential.getToken("https://vault.azure.net/.default"))!.token, tokens);
+  assert.deepEqual(seen.filter((h) => h !== "myvault.vault.azure.net"), []);
+  // A forced refresh (what a refused token leads to) asks Entra again.
+  const fresh = await emulator.credential().getToken("https://vault.azure.net/.default", {
+    forceRefresh: true,
+  });
+  assert.ok(fresh?.token);
+});
