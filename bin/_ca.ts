@@ -11,7 +11,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { generateCertificateKeyPair, issueCertificate } from "../lib/testing/_x509.ts";
 import { parsePemBlocks, toPem } from "../lib/auth/_pem.ts";
-import { SERVED_NAMES } from "./_hosts.ts";
+import { CONSTRAINED_NAMES, SERVED_NAMES } from "./_hosts.ts";
 
 /** A certificate and its private key, PEM. */
 export interface PemPair {
@@ -45,7 +45,8 @@ function derOf(pem: string, label: string): Uint8Array<ArrayBuffer> {
 
 /**
  * The CA of `dir` (`ca.pem` and `ca-key.pem`, the key mode 0600), created there when absent or
- * unreadable.
+ * unreadable (see {@linkcode createCa}; a CA reused from a state directory keeps the constraints
+ * it was made with).
  */
 export async function loadOrCreateCa(dir: string): Promise<LocalCa> {
   const certPath = `${dir}/ca.pem`;
@@ -70,6 +71,20 @@ export async function loadOrCreateCa(dir: string): Promise<LocalCa> {
   } catch {
     // absent or unreadable: a new one
   }
+  const ca = await createCa();
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await writeFile(keyPath, ca.key, { mode: 0o600 });
+  await writeFile(certPath, ca.cert, { mode: 0o644 });
+  return { ...ca, certPath, reused: false };
+}
+
+/**
+ * A new CA, in memory, name-constrained to the emulator's DNS names and `localhost`: even trusted
+ * system-wide, or with its key stolen from a state directory, it cannot vouch for another host
+ * name. (IP addresses are not constrained: Bun's TLS refuses a CA with an IP constraint, and the
+ * leaf needs 127.0.0.1 and ::1.)
+ */
+export async function createCa(): Promise<Omit<LocalCa, "certPath" | "reused">> {
   const pair = await generateCertificateKeyPair({ type: "EC", curve: "P-256" });
   const now = Date.now();
   const der = await issueCertificate({
@@ -78,18 +93,16 @@ export async function loadOrCreateCa(dir: string): Promise<LocalCa> {
     subject: "CN=kvfetch emulator local CA, O=kvfetch",
     notBefore: new Date(now - DAY),
     notAfter: new Date(now + 3650 * DAY),
-    extensions: { ca: true, pathLength: 0, keyUsage: ["keyCertSign", "cRLSign"] },
+    extensions: {
+      ca: true,
+      pathLength: 0,
+      keyUsage: ["keyCertSign", "cRLSign"],
+      permittedDnsNames: [...CONSTRAINED_NAMES, "localhost"],
+    },
   });
-  const cert = toPem(der, "CERTIFICATE");
-  const key = await pkcs8Pem(pair.privateKey);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  await writeFile(keyPath, key, { mode: 0o600 });
-  await writeFile(certPath, cert, { mode: 0o644 });
   return {
-    cert,
-    key,
-    certPath,
-    reused: false,
+    cert: toPem(der, "CERTIFICATE"),
+    key: await pkcs8Pem(pair.privateKey),
     issuer: { certificate: der, privateKey: pair.privateKey },
   };
 }

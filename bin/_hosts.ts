@@ -23,6 +23,13 @@ export const VAULT_SUFFIX = ".vault.azure.net";
 /** The names a leaf certificate must cover (DNS subject alternative names). */
 export const SERVED_NAMES: readonly string[] = [...ENTRA_NAMES, ARM_NAME, `*${VAULT_SUFFIX}`];
 
+/** The DNS names the local CA is constrained to (each with its subdomains). */
+export const CONSTRAINED_NAMES: readonly string[] = [
+  ...ENTRA_NAMES,
+  ARM_NAME,
+  VAULT_SUFFIX.slice(1),
+];
+
 /** Whether `host` (a name, lower or upper case, no port) is one the emulator answers. */
 export function isServedHost(host: string): boolean {
   const h = host.toLowerCase();

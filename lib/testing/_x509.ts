@@ -48,6 +48,11 @@ export interface X509Extensions {
   ipAddresses?: readonly string[];
   emails?: readonly string[];
   uris?: readonly string[];
+  /**
+   * nameConstraints (critical, for a CA): the only DNS names (each a name and its subdomains)
+   * certificates under this CA may carry.
+   */
+  permittedDnsNames?: readonly string[];
 }
 
 /** What {@linkcode issueCertificate} needs. */
@@ -343,6 +348,12 @@ function extensionList(e: X509Extensions): Uint8Array<ArrayBuffer>[] {
     ...(e.ipAddresses ?? []).map((v) => tlv(0x87, ipBytes(v))),
   ];
   if (names.length) out.push(extension("2.5.29.17", false, tlv(0x30, ...names)));
+  const permitted = [
+    ...(e.permittedDnsNames ?? []).map((v) => tlv(0x30, tlv(0x82, ENCODER.encode(v)))),
+  ];
+  if (permitted.length) {
+    out.push(extension("2.5.29.30", true, tlv(0x30, tlv(0xa0, ...permitted))));
+  }
   return out;
 }
 
