@@ -362,10 +362,11 @@ export function compileSuite(options: CompileOptions): CompiledSuite {
   const fromSource: string[] = [];
   const result = program.emit(undefined, (fileName: string, text: string) => {
     if (options.packageDir && !fileName.startsWith(`${outDir}/tests/`)) {
-      // A lib/ module the package does not ship (reachable from no export, imported by tests
-      // only, e.g. lib/testing/_x509.ts) comes from the source; everything else from the package.
+      // A lib/ or bin/ module the package does not ship as such (reachable from no export,
+      // imported by tests only, e.g. lib/testing/_x509.ts, bin/_ca.ts) comes from the source;
+      // everything else from the package.
       const rel = fileName.slice(outDir.length + 1);
-      if (!rel.startsWith("lib/") || exists(`${options.packageDir}/${rel}`)) return;
+      if (!/^(lib|bin)\//.test(rel) || exists(`${options.packageDir}/${rel}`)) return;
       fromSource.push(rel);
     }
     Deno.mkdirSync(fileName.slice(0, fileName.lastIndexOf("/")), { recursive: true });
