@@ -17,12 +17,20 @@ import type { AccessToken, GetTokenOptions, KeyVaultChallenge, TokenCredential }
  *
  * @example
  * ```ts
- * import type { ChallengeContext } from "kvfetch/auth";
+ * import { ChallengeCallbackCredential, type ChallengeContext } from "kvfetch/auth";
+ * import { SecretClient } from "kvfetch/secrets";
+ * import { createEmulator } from "kvfetch/testing";
  *
- * function describe(c: ChallengeContext): string {
- *   return `${c.authority} → ${c.resource}`;
- * }
- * console.log(typeof describe);
+ * const emulator = createEmulator({ vaults: ["myvault"] });
+ * const seen: ChallengeContext[] = [];
+ * const credential = new ChallengeCallbackCredential(async (context) => {
+ *   seen.push(context);
+ *   return (await emulator.credential().getToken(context.scope))!; // your own token service here
+ * });
+ * const options = { fetch: emulator.fetch }; // against Azure: leave out fetch
+ * const client = new SecretClient(emulator.vaultUrl("myvault"), credential, options);
+ * await client.setSecret("db-password", "s3cret"); // the vault's challenge calls the callback
+ * console.log(`${seen[0]?.authority} → ${seen[0]?.resource}`); // https://login…/{tenant} → https://vault…
  * ```
  */
 export interface ChallengeContext extends KeyVaultChallenge {
@@ -37,13 +45,19 @@ export interface ChallengeContext extends KeyVaultChallenge {
  *
  * @example
  * ```ts
- * import type { ChallengeCallback } from "kvfetch/auth";
+ * import { ChallengeCallbackCredential, type ChallengeCallback } from "kvfetch/auth";
+ * import { KeyClient } from "kvfetch/keys";
+ * import { createEmulator } from "kvfetch/testing";
  *
- * const callback: ChallengeCallback = ({ tenantId, scope }) => {
+ * const emulator = createEmulator({ vaults: ["myvault"] });
+ * const entra = emulator.credential(); // stands for your own token service
+ * const callback: ChallengeCallback = async ({ tenantId, scope }) => {
  *   console.log("token needed for", tenantId, scope);
- *   return { token: "…", expiresOnTimestamp: Date.now() + 3_600_000 };
+ *   return (await entra.getToken(scope))!; // an AccessToken: cached until it expires
  * };
- * console.log(typeof callback);
+ * const credential = new ChallengeCallbackCredential(callback);
+ * const keys = new KeyClient(emulator.vaultUrl("myvault"), credential, { fetch: emulator.fetch });
+ * console.log((await keys.createEcKey("signer")).keyType); // EC
  * ```
  */
 export type ChallengeCallback = (
@@ -63,17 +77,20 @@ export type ChallengeCallback = (
  * @example Migrating from `KeyVaultAuthentication(callback)`
  * ```ts
  * import { ChallengeCallbackCredential } from "kvfetch/auth";
+ * import { SecretClient } from "kvfetch/secrets";
+ * import { createEmulator } from "kvfetch/testing";
  *
+ * const emulator = createEmulator({ vaults: ["myvault"] });
+ * const entra = emulator.credential(); // stands for your own token service
  * const credential = new ChallengeCallbackCredential(async ({ authority, resource }) => {
- *   // e.g. ask your own token service
- *   const response = await Promise.resolve(
- *     Response.json({ access_token: "…", expires_on: Math.floor(Date.now() / 1000) + 3600 }),
- *   );
- *   const body = await response.json() as { access_token: string; expires_on: number };
- *   console.log(authority, resource);
- *   return { token: body.access_token, expiresOnTimestamp: body.expires_on * 1000 };
+ *   console.log(authority, resource); // what KeyVaultAuthentication's callback got
+ *   const token = await entra.getToken(`${resource}/.default`);
+ *   return { token: token!.token, expiresOnTimestamp: token!.expiresOnTimestamp };
  * });
- * console.log(typeof credential.getToken);
+ * const options = { fetch: emulator.fetch }; // against Azure: leave out fetch
+ * const client = new SecretClient(emulator.vaultUrl("myvault"), credential, options);
+ * await client.setSecret("db-password", "s3cret");
+ * console.log((await client.getSecret("db-password")).value); // s3cret
  * ```
  */
 export class ChallengeCallbackCredential implements TokenCredential {

@@ -20,14 +20,26 @@ import type {
  *
  * @example
  * ```ts
- * import type { ClientAssertionCredentialOptions } from "kvfetch/auth";
+ * import { ClientAssertionCredential, type ClientAssertionCredentialOptions } from "kvfetch/auth";
+ * import { createEmulator } from "kvfetch/testing";
  *
+ * // The identity provider whose tokens the app's registration trusts: here, another tenant.
+ * const idp = createEmulator({ seed: "idp" });
+ * const exchange = "api://AzureADTokenExchange/.default"; // the audience Entra asks of assertions
+ * const jwksUrl = "https://login.microsoftonline.com/common/discovery/v2.0/keys";
+ * const jwks = await (await idp.fetch(jwksUrl)).json();
+ * const issuer = `https://sts.windows.net/${idp.tenantId}/`, app = idp.apps[0]!;
+ * const federated = { issuer, subject: app.objectId, jwks }; // what the app registration trusts
+ * const emulator = createEmulator({ apps: [{ ...app, federated }] });
  * const options: ClientAssertionCredentialOptions = {
- *   tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47",
- *   clientId: "00000000-0000-0000-0000-000000000001",
- *   getAssertion: () => "eyJhbGciOi…",
+ *   tenantId: emulator.tenantId,
+ *   clientId: app.clientId,
+ *   getAssertion: async () => (await idp.credential().getToken(exchange))!.token,
+ *   fetch: emulator.fetch, // against Azure: leave out fetch
  * };
- * console.log(typeof options.getAssertion);
+ * const credential = new ClientAssertionCredential(options);
+ * const token = await credential.getToken("https://vault.azure.net/.default");
+ * console.log(token!.expiresOnTimestamp > Date.now()); // true
  * ```
  */
 export interface ClientAssertionCredentialOptions extends ClientCredentialOptions {
@@ -43,18 +55,27 @@ export interface ClientAssertionCredentialOptions extends ClientCredentialOption
  * Authenticates an application with a federated assertion: a token from another identity
  * provider that Microsoft Entra ID trusts for this application (a "federated credential").
  *
- * @example Kubernetes (AKS workload identity), on Deno
+ * @example A managed identity's token as the assertion (a federated credential on the app)
  * ```ts
- * import { ClientAssertionCredential } from "kvfetch/auth";
+ * import { ClientAssertionCredential, ManagedIdentityCredential } from "kvfetch/auth";
+ * import { createEmulator } from "kvfetch/testing";
  *
- * const env: Record<string, string | undefined> = {}; // Deno.env.toObject()
- * const readTokenFile = () => Deno.readTextFile(env.AZURE_FEDERATED_TOKEN_FILE ?? "/var/run/secrets/azure/tokens/azure-identity-token");
+ * const home = createEmulator({ seed: "home" }); // the identity's tenant
+ * const exchange = "api://AzureADTokenExchange/.default"; // the audience Entra asks of assertions
+ * const identity = new ManagedIdentityCredential({ env: home.managedIdentityEnv, fetch: home.fetch });
+ * const jwksUrl = "https://login.microsoftonline.com/common/discovery/v2.0/keys";
+ * const jwks = await (await home.fetch(jwksUrl)).json();
+ * const issuer = `https://sts.windows.net/${home.tenantId}/`, subject = home.apps[0]!.objectId;
+ * const app = { clientId: "00000000-0000-0000-0000-000000000001", clientSecret: "", objectId: "" };
+ * const emulator = createEmulator({ apps: [{ ...app, federated: { issuer, subject, jwks } }] });
  * const credential = new ClientAssertionCredential({
- *   tenantId: env.AZURE_TENANT_ID ?? "72f988bf-86f1-41af-91ab-2d7cd011db47",
- *   clientId: env.AZURE_CLIENT_ID ?? "00000000-0000-0000-0000-000000000001",
- *   getAssertion: readTokenFile,
+ *   tenantId: emulator.tenantId, // the app's tenant
+ *   clientId: app.clientId,
+ *   getAssertion: async () => (await identity.getToken(exchange))!.token,
+ *   fetch: emulator.fetch, // against Azure: leave out fetch, and the managed identity's env
  * });
- * console.log(typeof credential.getToken);
+ * const token = await credential.getToken("https://vault.azure.net/.default");
+ * console.log(token!.expiresOnTimestamp > Date.now()); // true
  * ```
  *
  * @example GitHub Actions OIDC (`permissions: id-token: write`)
@@ -76,7 +97,10 @@ export interface ClientAssertionCredentialOptions extends ClientCredentialOption
  *   clientId: "00000000-0000-0000-0000-000000000001",
  *   getAssertion: gitHubOidcToken,
  * });
- * console.log(typeof credential.getToken);
+ * if (env.ACTIONS_ID_TOKEN_REQUEST_URL) { // in a workflow job only: it needs GitHub's endpoint
+ *   const token = await credential.getToken("https://vault.azure.net/.default");
+ *   console.log(new Date(token!.expiresOnTimestamp)); // about an hour from now
+ * }
  * ```
  */
 export class ClientAssertionCredential implements TokenCredential {

@@ -22,12 +22,21 @@ import type {
 /**
  * Options of {@link credentialFromEnv}.
  *
- * @example Deno, with file access for certificate and federated-token paths
+ * @example File access (certificate and federated-token paths) through a function of yours
  * ```ts
- * import type { CredentialFromEnvOptions } from "kvfetch/auth";
+ * import { credentialFromEnv, type CredentialFromEnvOptions } from "kvfetch/auth";
+ * import { createEmulator } from "kvfetch/testing";
  *
- * const options: CredentialFromEnvOptions = { readFile: (path) => Deno.readTextFile(path) };
- * console.log(typeof options.readFile);
+ * const emulator = createEmulator();
+ * const files: string[] = [];
+ * const options: CredentialFromEnvOptions = {
+ *   readFile: (path) => (files.push(path), Promise.resolve("")), // on Deno: Deno.readTextFile
+ *   managedIdentity: false, // a missing service principal throws instead
+ *   fetch: emulator.fetch, // against Azure: leave out fetch
+ * };
+ * const credential = credentialFromEnv(emulator.env, options);
+ * const token = await credential.getToken("https://vault.azure.net/.default");
+ * console.log(token!.expiresOnTimestamp > Date.now(), files); // true []: a secret needs no file
  * ```
  */
 export interface CredentialFromEnvOptions extends Omit<HttpOptions, "signal"> {

@@ -25,13 +25,19 @@ import type { AccessToken } from "./types.ts";
  *
  * @example A strategy of your own (here: a pre-shared assertion)
  * ```ts
- * import type { ClientAuthentication } from "kvfetch/auth";
+ * import { type ClientAuthentication, clientCredentialsRequest } from "kvfetch/auth";
  *
  * const presigned: ClientAuthentication = (body) => {
  *   body.set("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
  *   body.set("client_assertion", "eyJhbGciOi…");
  * };
- * console.log(typeof presigned);
+ * const params = {
+ *   tokenEndpoint: "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token",
+ *   clientId: "00000000-0000-0000-0000-000000000001",
+ *   scopes: ["https://vault.azure.net/.default"],
+ * };
+ * const { request, sensitive } = await clientCredentialsRequest(params, presigned);
+ * console.log(request.method, sensitive); // POST [ "eyJhbGciOi…" ]: never in an error message
  * ```
  */
 export type ClientAuthentication = (
@@ -45,13 +51,21 @@ export type ClientAuthentication = (
  *
  * @example An authentication strategy that reads its context
  * ```ts
+ * import { clientCredentialsRequest } from "kvfetch";
  * import type { ClientAuthentication, ClientAuthenticationContext } from "kvfetch";
  *
- * const auth: ClientAuthentication = (body, _headers, context: ClientAuthenticationContext) => {
- *   // A client assertion's audience is the token endpoint.
- *   body.set("client_assertion_audience_hint", context.tokenEndpoint);
+ * const told: ClientAuthenticationContext[] = [];
+ * const auth: ClientAuthentication = (body, _headers, context) => {
+ *   told.push(context); // a client assertion's `aud` is context.tokenEndpoint, its `sub` clientId
+ *   body.set("client_secret", "the-secret-value");
  * };
- * console.log(typeof auth);
+ * const params = {
+ *   tokenEndpoint: "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token",
+ *   clientId: "00000000-0000-0000-0000-000000000001",
+ *   scopes: ["https://vault.azure.net/.default"],
+ * };
+ * await clientCredentialsRequest(params, auth, { now: Date.UTC(2026, 0, 1) });
+ * console.log(told[0]?.clientId, new Date(told[0]!.now).toISOString()); // …0001 2026-01-01T00:00…
  * ```
  */
 export interface ClientAuthenticationContext {
@@ -70,10 +84,16 @@ export interface ClientAuthenticationContext {
  *
  * @example
  * ```ts
- * import { clientSecretPost } from "kvfetch/auth";
+ * import { clientCredentialsRequest, clientSecretPost } from "kvfetch/auth";
  *
  * const auth = clientSecretPost("the-secret-value");
- * console.log(typeof auth);
+ * const params = {
+ *   tokenEndpoint: "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token",
+ *   clientId: "00000000-0000-0000-0000-000000000001",
+ *   scopes: ["https://vault.azure.net/.default"],
+ * };
+ * const { request } = await clientCredentialsRequest(params, auth);
+ * console.log(new URLSearchParams(String(request.body)).has("client_secret")); // true: in the body
  * ```
  */
 export function clientSecretPost(clientSecret: string): ClientAuthentication {
@@ -87,10 +107,17 @@ export function clientSecretPost(clientSecret: string): ClientAuthentication {
  *
  * @example
  * ```ts
- * import { clientSecretBasic } from "kvfetch/auth";
+ * import { clientCredentialsRequest, clientSecretBasic } from "kvfetch/auth";
  *
  * const auth = clientSecretBasic("the-secret-value");
- * console.log(typeof auth);
+ * const params = {
+ *   tokenEndpoint: "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token",
+ *   clientId: "00000000-0000-0000-0000-000000000001",
+ *   scopes: ["https://vault.azure.net/.default"],
+ * };
+ * const { request } = await clientCredentialsRequest(params, auth);
+ * const headers = request.headers as Headers; // clientCredentialsRequest builds a Headers
+ * console.log(headers.get("authorization")?.split(" ")[0]); // Basic
  * ```
  */
 export function clientSecretBasic(clientSecret: string): ClientAuthentication {
@@ -106,10 +133,17 @@ export function clientSecretBasic(clientSecret: string): ClientAuthentication {
  *
  * @example
  * ```ts
- * import { clientAssertion } from "kvfetch/auth";
+ * import { clientAssertion, clientCredentialsRequest } from "kvfetch/auth";
  *
+ * // Called for every token request: return a current JWT (a federated token, a signed assertion).
  * const auth = clientAssertion(() => Promise.resolve("eyJhbGciOi…"));
- * console.log(typeof auth);
+ * const params = {
+ *   tokenEndpoint: "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token",
+ *   clientId: "00000000-0000-0000-0000-000000000001",
+ *   scopes: ["https://vault.azure.net/.default"],
+ * };
+ * const { request } = await clientCredentialsRequest(params, auth);
+ * console.log(new URLSearchParams(String(request.body)).get("client_assertion_type"));
  * ```
  */
 export function clientAssertion(
@@ -158,12 +192,17 @@ export interface TokenRequestParameters {
  *
  * @example
  * ```ts
- * import type { TokenRequest } from "kvfetch/auth";
+ * import { clientCredentialsRequest, clientSecretPost, type TokenRequest } from "kvfetch/auth";
  *
- * function describe(request: TokenRequest): string {
- *   return `${request.request.method} ${request.request.url}`; // never the body
- * }
- * console.log(typeof describe);
+ * const params = {
+ *   tokenEndpoint: "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token",
+ *   clientId: "00000000-0000-0000-0000-000000000001",
+ *   scopes: ["https://vault.azure.net/.default"],
+ * };
+ * const auth = clientSecretPost("the-secret");
+ * const built: TokenRequest = await clientCredentialsRequest(params, auth);
+ * console.log(built.request.method, String(built.request.url)); // never the body: it has the secret
+ * console.log(built.sensitive.includes("the-secret")); // true: cut out of any error
  * ```
  */
 export interface TokenRequest {

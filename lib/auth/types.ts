@@ -94,15 +94,20 @@ export interface AccessToken {
  *
  * @example A credential of your own
  * ```ts
- * import type { AccessToken, TokenCredential } from "kvfetch/auth";
+ * import type { TokenCredential } from "kvfetch/auth";
+ * import { SecretClient } from "kvfetch/secrets";
+ * import { createEmulator } from "kvfetch/testing";
  *
- * const fromMyVault: TokenCredential = {
- *   getToken(scopes): Promise<AccessToken> {
- *     console.log("asked for", scopes);
- *     return Promise.resolve({ token: "…", expiresOnTimestamp: Date.now() + 60_000 });
+ * const emulator = createEmulator({ vaults: ["myvault"] });
+ * const inner = emulator.credential(); // any credential: yours, kvfetch's, @azure/identity's
+ * const logged: TokenCredential = {
+ *   getToken(scopes, options) {
+ *     console.log("asked for", scopes); // [ "https://vault.azure.net/.default" ]
+ *     return inner.getToken(scopes, options);
  *   },
  * };
- * console.log(typeof fromMyVault.getToken);
+ * const client = new SecretClient(emulator.vaultUrl("myvault"), logged, { fetch: emulator.fetch });
+ * console.log((await client.setSecret("db-password", "s3cret")).name); // db-password
  * ```
  */
 export interface TokenCredential {

@@ -30,12 +30,18 @@ import { type HttpLogEntry, logTry } from "./log.ts";
  * @example A fetch that logs every request's method and URL
  * ```ts
  * import type { FetchLike } from "kvfetch";
+ * import { SecretClient } from "kvfetch/secrets";
+ * import { createEmulator } from "kvfetch/testing";
  *
+ * const emulator = createEmulator({ vaults: ["myvault"] });
  * const loggingFetch: FetchLike = (url, init) => {
- *   console.log(init.method, url);
- *   return fetch(url, init);
+ *   console.log(init.method, url); // never the headers: they hold the token
+ *   return emulator.fetch(url, init); // against Azure: fetch(url, init)
  * };
- * console.log(typeof loggingFetch);
+ * const client = new SecretClient(emulator.vaultUrl("myvault"), emulator.credential(), {
+ *   fetch: loggingFetch,
+ * });
+ * await client.setSecret("db-password", "s3cret"); // PUT https://myvault.vault.azure.net/secrets/…
  * ```
  */
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
@@ -145,11 +151,21 @@ export interface HttpRequest {
  * @example
  * ```ts
  * import type { HttpResult } from "kvfetch";
+ * import { processTokenResponse } from "kvfetch/auth";
+ * import { createEmulator } from "kvfetch/testing";
  *
- * function summary(result: HttpResult): string {
- *   return `${result.method} ${result.url}: ${result.response.status} after ${result.attempts} tries`;
- * }
- * console.log(typeof summary);
+ * const { env, fetch } = createEmulator(); // against Azure: the global fetch
+ * const url = `https://login.microsoftonline.com/${env.AZURE_TENANT_ID}/oauth2/v2.0/token`;
+ * const body = new URLSearchParams({
+ *   grant_type: "client_credentials",
+ *   client_id: env.AZURE_CLIENT_ID,
+ *   client_secret: env.AZURE_CLIENT_SECRET,
+ *   scope: "https://vault.azure.net/.default",
+ * });
+ * const response = await fetch(url, { method: "POST", body });
+ * const result: HttpResult = { response, attempts: 1, clientRequestId: "…", method: "POST", url };
+ * const token = await processTokenResponse(result, { now: Date.now() });
+ * console.log(result.response.status, token.expiresOnTimestamp > Date.now()); // 200 true
  * ```
  */
 export interface HttpResult {

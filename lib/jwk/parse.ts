@@ -28,12 +28,17 @@ import {
  *
  * @example
  * ```ts
- * import type { ParsedKeyVaultJwk } from "kvfetch/jwk";
+ * import { type ParsedKeyVaultJwk, parseKeyVaultJwk } from "kvfetch/jwk";
+ * import { KeyClient } from "kvfetch/keys";
+ * import { createEmulator } from "kvfetch/testing";
  *
- * function canSign(key: ParsedKeyVaultJwk): boolean {
- *   return key.algorithms.some((alg) => /^(RS|PS|ES)/.test(alg));
- * }
- * console.log(typeof canSign);
+ * const emulator = createEmulator({ vaults: ["myvault"] });
+ * const keys = new KeyClient("https://myvault.vault.azure.net", emulator.credential(), {
+ *   fetch: emulator.fetch, // against Azure: leave out fetch
+ * });
+ * const { key } = await keys.createEcKey("signer", { curve: "P-384" });
+ * const parsed: ParsedKeyVaultJwk = parseKeyVaultJwk(key);
+ * console.log(parsed.keyType, parsed.curve, parsed.isPrivate, parsed.algorithms); // EC P-384 false […]
  * ```
  */
 export interface ParsedKeyVaultJwk {

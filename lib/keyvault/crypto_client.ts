@@ -118,10 +118,18 @@ export interface DecryptParameters {
  *
  * @example
  * ```ts
- * import type { CryptographyResultBase } from "kvfetch/keys";
+ * import { type CryptographyResultBase, KeyClient } from "kvfetch/keys";
+ * import { createEmulator } from "kvfetch/testing";
  *
- * const where = (r: CryptographyResultBase) => (r.local ? "here" : "in the vault");
- * console.log(typeof where);
+ * const emulator = createEmulator({ vaults: ["myvault"] });
+ * const keys = new KeyClient("https://myvault.vault.azure.net", emulator.credential(), {
+ *   fetch: emulator.fetch, // against Azure: leave out fetch
+ * });
+ * await keys.createRsaKey("data-key");
+ * const plaintext = new TextEncoder().encode("a data key");
+ * const client = keys.getCryptographyClient("data-key");
+ * const result: CryptographyResultBase = await client.encrypt({ algorithm: "RSA-OAEP", plaintext });
+ * console.log(result.local ? "here" : "in the vault", result.keyID); // here, and the key id
  * ```
  */
 export interface CryptographyResultBase {
@@ -136,10 +144,18 @@ export interface CryptographyResultBase {
  *
  * @example
  * ```ts
- * import type { EncryptResult } from "kvfetch/keys";
+ * import { type EncryptResult, KeyClient } from "kvfetch/keys";
+ * import { createEmulator } from "kvfetch/testing";
  *
- * const size = (r: EncryptResult) => r.result.length;
- * console.log(typeof size);
+ * const emulator = createEmulator({ vaults: ["myvault"] });
+ * const keys = new KeyClient("https://myvault.vault.azure.net", emulator.credential(), {
+ *   fetch: emulator.fetch, // against Azure: leave out fetch
+ * });
+ * await keys.createRsaKey("data-key", { keySize: 2048 });
+ * const plaintext = new TextEncoder().encode("a data key");
+ * const client = keys.getCryptographyClient("data-key");
+ * const sealed: EncryptResult = await client.encrypt({ algorithm: "RSA-OAEP-256", plaintext });
+ * console.log(sealed.algorithm, sealed.result.length); // RSA-OAEP-256 256
  * ```
  */
 export interface EncryptResult extends CryptographyResultBase {
@@ -160,10 +176,19 @@ export interface EncryptResult extends CryptographyResultBase {
  *
  * @example
  * ```ts
- * import type { DecryptResult } from "kvfetch/keys";
+ * import { type DecryptResult, KeyClient } from "kvfetch/keys";
+ * import { createEmulator } from "kvfetch/testing";
  *
- * const text = (r: DecryptResult) => new TextDecoder().decode(r.result);
- * console.log(typeof text);
+ * const emulator = createEmulator({ vaults: ["myvault"] });
+ * const keys = new KeyClient("https://myvault.vault.azure.net", emulator.credential(), {
+ *   fetch: emulator.fetch, // against Azure: leave out fetch
+ * });
+ * await keys.createRsaKey("data-key");
+ * const client = keys.getCryptographyClient("data-key");
+ * const plaintext = new TextEncoder().encode("a data key");
+ * const { result } = await client.encrypt({ algorithm: "RSA-OAEP-256", plaintext });
+ * const opened: DecryptResult = await client.decrypt({ algorithm: "RSA-OAEP-256", ciphertext: result });
+ * console.log(new TextDecoder().decode(opened.result), opened.local); // a data key false
  * ```
  */
 export interface DecryptResult extends CryptographyResultBase {
@@ -178,10 +203,19 @@ export interface DecryptResult extends CryptographyResultBase {
  *
  * @example
  * ```ts
- * import type { WrapResult } from "kvfetch/keys";
+ * import { KeyClient, type WrapResult } from "kvfetch/keys";
+ * import { createEmulator } from "kvfetch/testing";
  *
- * const size = (r: WrapResult) => r.result.length;
- * console.log(typeof size);
+ * const emulator = createEmulator({ vaults: ["myvault"] });
+ * const keys = new KeyClient("https://myvault.vault.azure.net", emulator.credential(), {
+ *   fetch: emulator.fetch, // against Azure: leave out fetch
+ * });
+ * await keys.createRsaKey("kek", { keySize: 2048 });
+ * const client = keys.getCryptographyClient("kek");
+ * const dataKey = crypto.getRandomValues(new Uint8Array(32)); // an AES-256 key
+ * const wrapped: WrapResult = await client.wrapKey("RSA-OAEP-256", dataKey);
+ * const unwrapped: WrapResult = await client.unwrapKey("RSA-OAEP-256", wrapped.result);
+ * console.log(wrapped.result.length, unwrapped.result.length); // 256 32
  * ```
  */
 export interface WrapResult extends CryptographyResultBase {
@@ -196,10 +230,17 @@ export interface WrapResult extends CryptographyResultBase {
  *
  * @example
  * ```ts
- * import type { SignResult } from "kvfetch/keys";
+ * import { KeyClient, type SignResult } from "kvfetch/keys";
+ * import { createEmulator } from "kvfetch/testing";
  *
- * const size = (r: SignResult) => r.result.length;
- * console.log(typeof size);
+ * const emulator = createEmulator({ vaults: ["myvault"] });
+ * const keys = new KeyClient("https://myvault.vault.azure.net", emulator.credential(), {
+ *   fetch: emulator.fetch, // against Azure: leave out fetch
+ * });
+ * await keys.createEcKey("signer", { curve: "P-256" });
+ * const data = new TextEncoder().encode("release v1.2.3");
+ * const signature: SignResult = await keys.getCryptographyClient("signer").signData("ES256", data);
+ * console.log(signature.algorithm, signature.result.length); // ES256 64 (raw r‖s)
  * ```
  */
 export interface SignResult extends CryptographyResultBase {
@@ -214,10 +255,19 @@ export interface SignResult extends CryptographyResultBase {
  *
  * @example
  * ```ts
- * import type { VerifyResult } from "kvfetch/keys";
+ * import { KeyClient, type VerifyResult } from "kvfetch/keys";
+ * import { createEmulator } from "kvfetch/testing";
  *
- * const ok = (r: VerifyResult) => r.result;
- * console.log(typeof ok);
+ * const emulator = createEmulator({ vaults: ["myvault"] });
+ * const keys = new KeyClient("https://myvault.vault.azure.net", emulator.credential(), {
+ *   fetch: emulator.fetch, // against Azure: leave out fetch
+ * });
+ * await keys.createEcKey("signer", { curve: "P-256" });
+ * const client = keys.getCryptographyClient("signer");
+ * const data = new TextEncoder().encode("release v1.2.3");
+ * const { result: signature } = await client.signData("ES256", data);
+ * const check: VerifyResult = await client.verifyData("ES256", data, signature);
+ * console.log(check.result, check.local); // true true: verified with the public key
  * ```
  */
 export interface VerifyResult extends CryptographyResultBase {

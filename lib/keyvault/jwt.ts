@@ -215,10 +215,18 @@ export interface VerifyJwtOptions extends OperationOptions {
  *
  * @example
  * ```ts
- * import type { VerifiedJwt } from "kvfetch/keys";
+ * import { KeyClient, signJwt, type VerifiedJwt, verifyJwt } from "kvfetch/keys";
+ * import { createEmulator } from "kvfetch/testing";
  *
- * const subject = (jwt: VerifiedJwt) => jwt.payload.sub;
- * console.log(typeof subject);
+ * const emulator = createEmulator({ vaults: ["myvault"] });
+ * const keys = new KeyClient("https://myvault.vault.azure.net", emulator.credential(), {
+ *   fetch: emulator.fetch, // against Azure: leave out fetch
+ * });
+ * const { jwk } = await keys.createEcKey("signer", { curve: "P-256" });
+ * const key = keys.getCryptographyClient("signer");
+ * const token = await signJwt({ scope: "read" }, { key, subject: "user-1", expiresIn: "15m" });
+ * const verified: VerifiedJwt = await verifyJwt(token, jwk!);
+ * console.log(verified.payload.sub, verified.protectedHeader.alg); // user-1 ES256
  * ```
  */
 export interface VerifiedJwt {

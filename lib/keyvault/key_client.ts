@@ -219,10 +219,19 @@ export interface ReleaseKeyOptions extends GetKeyOptions {
  *
  * @example
  * ```ts
- * import type { ReleaseKeyResult } from "kvfetch/keys";
+ * import { KeyClient, type ReleaseKeyResult } from "kvfetch/keys";
+ * import { createEmulator } from "kvfetch/testing";
  *
- * const header = (r: ReleaseKeyResult) => JSON.parse(atob(r.value.split(".")[0]!));
- * console.log(typeof header);
+ * const emulator = createEmulator({ vaults: ["myvault"] });
+ * const keys = new KeyClient("https://myvault.vault.azure.net", emulator.credential(), {
+ *   fetch: emulator.fetch, // against Azure: leave out fetch
+ * });
+ * const encodedPolicy = new TextEncoder().encode(JSON.stringify({ version: "1.0.0", anyOf: [] }));
+ * const releasePolicy = { encodedPolicy };
+ * await keys.createRsaKey("exportable", { hsm: true, exportable: true, releasePolicy });
+ * const attestation = "eyJhbGciOiJSUzI1NiJ9.eyJ4IjoxfQ.c2ln"; // from the attestation service
+ * const released: ReleaseKeyResult = await keys.releaseKey("exportable", attestation);
+ * console.log(released.value.split(".").length); // 3: a compact JWS carrying the key
  * ```
  */
 export interface ReleaseKeyResult {

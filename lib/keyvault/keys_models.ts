@@ -110,10 +110,17 @@ export interface KeyAttestation {
  *
  * @example
  * ```ts
- * import type { KeyProperties } from "kvfetch/keys";
+ * import { KeyClient, type KeyProperties } from "kvfetch/keys";
+ * import { createEmulator } from "kvfetch/testing";
  *
- * const expired = (p: KeyProperties) => p.expiresOn !== undefined && p.expiresOn < new Date();
- * console.log(typeof expired);
+ * const emulator = createEmulator({ vaults: ["myvault"] });
+ * const keys = new KeyClient("https://myvault.vault.azure.net", emulator.credential(), {
+ *   fetch: emulator.fetch, // against Azure: leave out fetch
+ * });
+ * const expiresOn = new Date(Date.now() + 90 * 86_400_000);
+ * const { properties } = await keys.createRsaKey("data-key", { expiresOn, tags: { app: "api" } });
+ * const p: KeyProperties = properties;
+ * console.log(p.enabled, p.expiresOn! > new Date(), p.tags); // true true { app: "api" }
  * ```
  */
 export interface KeyProperties {
@@ -159,10 +166,15 @@ export interface KeyProperties {
  *
  * @example
  * ```ts
- * import type { KeyVaultKey } from "kvfetch/keys";
+ * import { KeyClient, type KeyVaultKey } from "kvfetch/keys";
+ * import { createEmulator } from "kvfetch/testing";
  *
- * const show = (k: KeyVaultKey) => `${k.name} ${k.keyType} (${k.keyOperations?.join(",")})`;
- * console.log(typeof show);
+ * const emulator = createEmulator({ vaults: ["myvault"] });
+ * const keys = new KeyClient("https://myvault.vault.azure.net", emulator.credential(), {
+ *   fetch: emulator.fetch, // against Azure: leave out fetch
+ * });
+ * const key: KeyVaultKey = await keys.createEcKey("signer", { curve: "P-256", keyOps: ["sign"] });
+ * console.log(key.name, key.keyType, key.keyOperations, key.jwk?.crv); // signer EC [ "sign" ] P-256
  * ```
  */
 export interface KeyVaultKey {
@@ -187,10 +199,16 @@ export interface KeyVaultKey {
  *
  * @example
  * ```ts
- * import type { DeletedKey } from "kvfetch/keys";
+ * import { type DeletedKey, KeyClient } from "kvfetch/keys";
+ * import { createEmulator } from "kvfetch/testing";
  *
- * const purgeDay = (k: DeletedKey) => k.scheduledPurgeDate?.toISOString().slice(0, 10);
- * console.log(typeof purgeDay);
+ * const emulator = createEmulator({ vaults: ["myvault"] });
+ * const keys = new KeyClient("https://myvault.vault.azure.net", emulator.credential(), {
+ *   fetch: emulator.fetch, // against Azure: leave out fetch
+ * });
+ * await keys.createRsaKey("old-key");
+ * const deleted: DeletedKey = await keys.deleteKey("old-key"); // resolves once the delete is done
+ * console.log(deleted.name, deleted.scheduledPurgeDate?.toISOString().slice(0, 10)); // in 90 days
  * ```
  */
 export interface DeletedKey extends KeyVaultKey {

@@ -82,12 +82,20 @@ export type DeletionRecoveryLevel =
  *
  * @example
  * ```ts
- * import type { SecretProperties } from "kvfetch/secrets";
+ * import { SecretClient, type SecretProperties } from "kvfetch/secrets";
+ * import { createEmulator } from "kvfetch/testing";
  *
- * function expiresSoon(p: SecretProperties): boolean {
- *   return p.expiresOn !== undefined && p.expiresOn.getTime() - Date.now() < 7 * 86_400_000;
+ * const emulator = createEmulator({ vaults: ["myvault"] });
+ * const client = new SecretClient("https://myvault.vault.azure.net", emulator.credential(), {
+ *   fetch: emulator.fetch, // against Azure: leave out fetch
+ * });
+ * const tomorrow = new Date(Date.now() + 86_400_000);
+ * await client.setSecret("db-password", "s3cret", { expiresOn: tomorrow });
+ * const nextWeek = Date.now() + 7 * 86_400_000;
+ * const expiresSoon = (p: SecretProperties) => (p.expiresOn?.getTime() ?? Infinity) < nextWeek;
+ * for await (const properties of client.listPropertiesOfSecrets()) {
+ *   console.log(properties.name, expiresSoon(properties)); // db-password true
  * }
- * console.log(typeof expiresSoon);
  * ```
  */
 export interface SecretProperties {
@@ -130,12 +138,16 @@ export interface SecretProperties {
  *
  * @example
  * ```ts
- * import type { KeyVaultSecret } from "kvfetch/secrets";
+ * import { type KeyVaultSecret, SecretClient } from "kvfetch/secrets";
+ * import { createEmulator } from "kvfetch/testing";
  *
- * function show(secret: KeyVaultSecret): string {
- *   return `${secret.name} (version ${secret.properties.version})`; // never log the value
- * }
- * console.log(typeof show);
+ * const emulator = createEmulator({ vaults: ["myvault"] });
+ * const client = new SecretClient("https://myvault.vault.azure.net", emulator.credential(), {
+ *   fetch: emulator.fetch, // against Azure: leave out fetch
+ * });
+ * await client.setSecret("db-password", "s3cret", { contentType: "text/plain" });
+ * const secret: KeyVaultSecret = await client.getSecret("db-password");
+ * console.log(secret.name, secret.properties.contentType); // db-password text/plain (never the value)
  * ```
  */
 export interface KeyVaultSecret {
@@ -152,12 +164,16 @@ export interface KeyVaultSecret {
  *
  * @example
  * ```ts
- * import type { DeletedSecret } from "kvfetch/secrets";
+ * import { type DeletedSecret, SecretClient } from "kvfetch/secrets";
+ * import { createEmulator } from "kvfetch/testing";
  *
- * function purgeDay(s: DeletedSecret): string | undefined {
- *   return s.scheduledPurgeDate?.toISOString().slice(0, 10);
- * }
- * console.log(typeof purgeDay);
+ * const emulator = createEmulator({ vaults: ["myvault"] });
+ * const client = new SecretClient("https://myvault.vault.azure.net", emulator.credential(), {
+ *   fetch: emulator.fetch, // against Azure: leave out fetch
+ * });
+ * await client.setSecret("old-password", "s3cret");
+ * const deleted: DeletedSecret = await client.deleteSecret("old-password"); // once it is done
+ * console.log(deleted.name, deleted.scheduledPurgeDate?.toISOString().slice(0, 10)); // in 90 days
  * ```
  */
 export interface DeletedSecret extends KeyVaultSecret {

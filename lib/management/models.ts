@@ -339,12 +339,15 @@ export interface SystemData {
  *
  * @example
  * ```ts
- * import type { Vault } from "kvfetch/management";
+ * import { type Vault, VaultsClient } from "kvfetch/management";
+ * import { createEmulator } from "kvfetch/testing";
  *
- * function dataPlaneUrl(vault: Vault): string | undefined {
- *   return vault.properties.vaultUri;
- * }
- * console.log(typeof dataPlaneUrl);
+ * const emulator = createEmulator({ vaults: ["myvault"] }); // in resource group emulator-rg
+ * const vaults = new VaultsClient(emulator.subscriptionId, emulator.credential(), {
+ *   fetch: emulator.fetch, // against Azure: leave out fetch
+ * });
+ * const vault: Vault = await vaults.get("emulator-rg", "myvault");
+ * console.log(vault.location, vault.properties.vaultUri); // westus2 https://myvault.vault.azure.net/
  * ```
  */
 export interface Vault {
@@ -414,12 +417,16 @@ export interface VaultPatchParameters {
  *
  * @example
  * ```ts
- * import type { DeletedVault } from "kvfetch/management";
+ * import { type DeletedVault, VaultsClient } from "kvfetch/management";
+ * import { createEmulator } from "kvfetch/testing";
  *
- * function purgeDay(vault: DeletedVault): string | undefined {
- *   return vault.properties?.scheduledPurgeDate?.toISOString().slice(0, 10);
- * }
- * console.log(typeof purgeDay);
+ * const emulator = createEmulator({ vaults: ["myvault"] }); // in resource group emulator-rg
+ * const vaults = new VaultsClient(emulator.subscriptionId, emulator.credential(), {
+ *   fetch: emulator.fetch, // against Azure: leave out fetch
+ * });
+ * await vaults.delete("emulator-rg", "myvault");
+ * const deleted: DeletedVault = await vaults.getDeleted("myvault", "westus2");
+ * console.log(deleted.name, deleted.properties?.scheduledPurgeDate?.toISOString().slice(0, 10));
  * ```
  */
 export interface DeletedVault {
@@ -471,12 +478,22 @@ export interface CheckNameAvailabilityResult {
  *
  * @example
  * ```ts
- * import type { VaultAccessPolicyParameters } from "kvfetch/management";
+ * import { type VaultAccessPolicyParameters, VaultsClient } from "kvfetch/management";
+ * import { createEmulator } from "kvfetch/testing";
  *
- * function count(result: VaultAccessPolicyParameters): number {
- *   return result.properties.accessPolicies.length;
- * }
- * console.log(typeof count);
+ * const emulator = createEmulator({ vaults: ["myvault"] }); // in resource group emulator-rg
+ * const vaults = new VaultsClient(emulator.subscriptionId, emulator.credential(), {
+ *   fetch: emulator.fetch, // against Azure: leave out fetch
+ * });
+ * const reader = { tenantId: emulator.tenantId, objectId: emulator.apps[0]!.objectId };
+ * const result: VaultAccessPolicyParameters = await vaults.updateAccessPolicy(
+ *   "emulator-rg",
+ *   "myvault",
+ *   "add",
+ *   [{ ...reader, permissions: { secrets: ["get", "list"] } }],
+ * );
+ * const policies = result.properties.accessPolicies;
+ * console.log(policies.map((p) => p.permissions.secrets)); // [ [ "get", "list" ] ]
  * ```
  */
 export interface VaultAccessPolicyParameters {

@@ -46,13 +46,18 @@ export interface ArmClientOptions extends Omit<HttpOptions, "signal"> {
  *
  * @example Logging the remaining write quota of every response
  * ```ts
- * import type { ArmOperationOptions } from "kvfetch/management";
+ * import { type ArmOperationOptions, VaultsClient } from "kvfetch/management";
+ * import { createEmulator } from "kvfetch/testing";
  *
+ * const emulator = createEmulator({ vaults: ["myvault"] }); // in resource group emulator-rg
+ * const vaults = new VaultsClient(emulator.subscriptionId, emulator.credential(), {
+ *   fetch: emulator.fetch, // against Azure: leave out fetch
+ * });
  * const options: ArmOperationOptions = {
  *   signal: AbortSignal.timeout(60_000),
  *   onResponse: (info) => console.log(info.status, info.rateLimits["subscription-writes"]),
  * };
- * console.log(typeof options.onResponse);
+ * await vaults.update("emulator-rg", "myvault", { tags: { env: "test" } }, options); // 200 1199
  * ```
  */
 export interface ArmOperationOptions {
