@@ -9,12 +9,11 @@ import { need } from "../http/_check.ts";
 import type { PagedAsyncIterableIterator } from "../http/paging.ts";
 import type { TokenCredential } from "../auth/types.ts";
 import { type Poll, pollOptions, VaultOperations } from "./_operations.ts";
-import { SoftDeletable } from "./_soft_delete.ts";
 import { checkName, checkTags, checkVersion } from "./_names.ts";
 import { KvfetchError } from "../http/errors.ts";
 import { readJson } from "../http/json.ts";
 import { redactError } from "../http/_redact.ts";
-import { encodeBase64 } from "../http/_base64.ts";
+import { decodeBase64, encodeBase64 } from "../http/_base64.ts";
 import { parsePemBlocks } from "../auth/_pem.ts";
 import type { ListOptions, OperationOptions, PollOptions, VaultClientOptions } from "./options.ts";
 import {
@@ -218,7 +217,6 @@ export class CertificateClient {
   /** The vault URL, normalised (`https://{name}.vault.azure.net`). */
   readonly vaultUrl: string;
   readonly #ops: VaultOperations;
-  readonly #lifecycle: SoftDeletable<CertificateBundle>;
 
   /**
    * Creates a client. Checks the URL and options at once; sends nothing yet.
@@ -233,11 +231,6 @@ export class CertificateClient {
     options: CertificateClientOptions = {},
   ) {
     this.#ops = new VaultOperations(vaultUrl, credential, options);
-    this.#lifecycle = new SoftDeletable(
-      this.#ops,
-      "certificates",
-      (m, p, s, b) => this.#bundle(m, p, s, b),
-    );
     this.vaultUrl = this.#ops.pipeline.vaultUrl;
   }
 
@@ -924,7 +917,18 @@ export class CertificateClient {
    * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async deleteCertificate(name: string, options: PollOptions = {}): Promise<DeletedCertificate> {
-    return await this.#lifecycle.delete(name, options, toDeletedCertificate);
+    const poll = pollOptions(options);
+    const deleted = toDeletedCertificate(
+      await this.#bundle("DELETE", `/certificates/${checkName(name)}`, operationSignal(options)),
+    );
+    return poll.wait && deleted.recoveryId
+      ? await this.#ops.poll(
+        `deletion of certificate ${name}`,
+        `/deletedcertificates/${name}`,
+        poll,
+        deleted,
+      )
+      : deleted;
   }
 
   /**
@@ -944,7 +948,13 @@ export class CertificateClient {
     name: string,
     options: OperationOptions = {},
   ): Promise<DeletedCertificate> {
-    return await this.#lifecycle.getDeleted(name, options, toDeletedCertificate);
+    return toDeletedCertificate(
+      await this.#bundle(
+        "GET",
+        `/deletedcertificates/${checkName(name)}`,
+        operationSignal(options),
+      ),
+    );
   }
 
   /**
@@ -965,7 +975,17 @@ export class CertificateClient {
     name: string,
     options: PollOptions = {},
   ): Promise<KeyVaultCertificateWithPolicy> {
-    return await this.#lifecycle.recover(name, options, toCertificate);
+    const poll = pollOptions(options);
+    const path = `/deletedcertificates/${checkName(name)}/recover`;
+    const recovered = toCertificate(await this.#bundle("POST", path, operationSignal(options)));
+    return poll.wait
+      ? await this.#ops.poll(
+        `recovery of certificate ${name}`,
+        `/certificates/${name}/`,
+        poll,
+        recovered,
+      )
+      : recovered;
   }
 
   /**
@@ -982,7 +1002,8 @@ export class CertificateClient {
    * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async purgeDeletedCertificate(name: string, options: OperationOptions = {}): Promise<void> {
-    await this.#lifecycle.purge(name, options);
+    const path = `/deletedcertificates/${checkName(name)}`;
+    await this.#ops.call("DELETE", path, operationSignal(options), undefined, [204, 200]);
   }
 
   /**
@@ -1000,7 +1021,11 @@ export class CertificateClient {
    * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async backupCertificate(name: string, options: OperationOptions = {}): Promise<Uint8Array> {
-    return await this.#lifecycle.backup(name, options);
+    const path = `/certificates/${checkName(name)}/backup`;
+    const { BackupSchema } = certificateSchemas();
+    return decodeBase64(
+      (await this.#ops.read("POST", path, BackupSchema, operationSignal(options))).value,
+    );
   }
 
   /**
@@ -1021,7 +1046,11 @@ export class CertificateClient {
     backup: Uint8Array,
     options: OperationOptions = {},
   ): Promise<KeyVaultCertificateWithPolicy> {
-    return await this.#lifecycle.restore(backup, options, toCertificate);
+    need(backup instanceof Uint8Array && backup.length, "backup", "must be a non-empty Uint8Array");
+    const body = { value: encodeBase64(backup, true) };
+    return toCertificate(
+      await this.#bundle("POST", "/certificates/restore", operationSignal(options), body),
+    );
   }
 
   // ---- contacts ----------------------------------------------------------------------------

@@ -18,8 +18,7 @@ import type {
   KeyVaultJwk,
   KeyVaultKeyType,
 } from "../jwk/types.ts";
-import { VaultOperations } from "./_operations.ts";
-import { SoftDeletable } from "./_soft_delete.ts";
+import { pollOptions, VaultOperations } from "./_operations.ts";
 import { checkName, checkTags, checkVersion, toUnix } from "./_names.ts";
 import type { ListOptions, OperationOptions, PollOptions, VaultClientOptions } from "./options.ts";
 import {
@@ -303,7 +302,6 @@ export class KeyClient {
   /** The vault URL, normalised (`https://{name}.vault.azure.net`). */
   readonly vaultUrl: string;
   readonly #ops: VaultOperations;
-  readonly #lifecycle: SoftDeletable<KeyBundle>;
   readonly #credential: TokenCredential;
   readonly #options: KeyClientOptions;
 
@@ -316,11 +314,6 @@ export class KeyClient {
    */
   constructor(vaultUrl: string, credential: TokenCredential, options: KeyClientOptions = {}) {
     this.#ops = new VaultOperations(vaultUrl, credential, options);
-    this.#lifecycle = new SoftDeletable(
-      this.#ops,
-      "keys",
-      (m, p, s, b) => this.#bundle(m, p, s, b),
-    );
     this.vaultUrl = this.#ops.pipeline.vaultUrl;
     this.#credential = credential;
     this.#options = options;
@@ -589,7 +582,13 @@ export class KeyClient {
    * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async deleteKey(name: string, options: PollOptions = {}): Promise<DeletedKey> {
-    return await this.#lifecycle.delete(name, options, toDeletedKey);
+    const poll = pollOptions(options);
+    const deleted = toDeletedKey(
+      await this.#bundle("DELETE", `/keys/${checkName(name)}`, operationSignal(options)),
+    );
+    return poll.wait && deleted.recoveryId
+      ? await this.#ops.poll(`deletion of key ${name}`, `/deletedkeys/${name}`, poll, deleted)
+      : deleted;
   }
 
   /**
@@ -606,7 +605,9 @@ export class KeyClient {
    * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async getDeletedKey(name: string, options: OperationOptions = {}): Promise<DeletedKey> {
-    return await this.#lifecycle.getDeleted(name, options, toDeletedKey);
+    return toDeletedKey(
+      await this.#bundle("GET", `/deletedkeys/${checkName(name)}`, operationSignal(options)),
+    );
   }
 
   /**
@@ -624,7 +625,12 @@ export class KeyClient {
    * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async recoverDeletedKey(name: string, options: PollOptions = {}): Promise<KeyVaultKey> {
-    return await this.#lifecycle.recover(name, options, toKey);
+    const poll = pollOptions(options);
+    const path = `/deletedkeys/${checkName(name)}/recover`;
+    const recovered = toKey(await this.#bundle("POST", path, operationSignal(options)));
+    return poll.wait
+      ? await this.#ops.poll(`recovery of key ${name}`, `/keys/${name}/`, poll, recovered)
+      : recovered;
   }
 
   /**
@@ -641,7 +647,8 @@ export class KeyClient {
    * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async purgeDeletedKey(name: string, options: OperationOptions = {}): Promise<void> {
-    await this.#lifecycle.purge(name, options);
+    const path = `/deletedkeys/${checkName(name)}`;
+    await this.#ops.call("DELETE", path, operationSignal(options), undefined, [204, 200]);
   }
 
   /**
@@ -659,7 +666,9 @@ export class KeyClient {
    * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async backupKey(name: string, options: OperationOptions = {}): Promise<Uint8Array> {
-    return await this.#lifecycle.backup(name, options);
+    const path = `/keys/${checkName(name)}/backup`;
+    const { value } = await this.#ops.read("POST", path, schemas().Value, operationSignal(options));
+    return decodeBase64(value);
   }
 
   /**
@@ -676,7 +685,9 @@ export class KeyClient {
    * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async restoreKeyBackup(backup: Uint8Array, options: OperationOptions = {}): Promise<KeyVaultKey> {
-    return await this.#lifecycle.restore(backup, options, toKey);
+    need(backup instanceof Uint8Array && backup.length, "backup", "must be a non-empty Uint8Array");
+    const body = { value: encodeBase64(backup, true) };
+    return toKey(await this.#bundle("POST", "/keys/restore", operationSignal(options), body));
   }
 
   /**

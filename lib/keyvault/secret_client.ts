@@ -8,12 +8,13 @@ import { operationSignal } from "../http/_official_options.ts";
 import { need } from "../http/_check.ts";
 import type { PagedAsyncIterableIterator } from "../http/paging.ts";
 import type { TokenCredential } from "../auth/types.ts";
-import { VaultOperations } from "./_operations.ts";
-import { SoftDeletable } from "./_soft_delete.ts";
+import { pollOptions, VaultOperations } from "./_operations.ts";
 import { checkName, checkTags, checkVersion, toUnix } from "./_names.ts";
 import { redactError } from "../http/_redact.ts";
+import { decodeBase64, encodeBase64 } from "../http/_base64.ts";
 import type { ListOptions, OperationOptions, PollOptions, VaultClientOptions } from "./options.ts";
 import {
+  BackupSchema,
   type DeletedSecret,
   type KeyVaultSecret,
   type SecretBundle,
@@ -132,7 +133,6 @@ export class SecretClient {
   /** The vault URL, normalised (`https://{name}.vault.azure.net`). */
   readonly vaultUrl: string;
   readonly #ops: VaultOperations;
-  readonly #lifecycle: SoftDeletable<SecretBundle>;
 
   /**
    * Creates a client. Checks the URL and options at once; sends nothing yet.
@@ -143,11 +143,6 @@ export class SecretClient {
    */
   constructor(vaultUrl: string, credential: TokenCredential, options: SecretClientOptions = {}) {
     this.#ops = new VaultOperations(vaultUrl, credential, options);
-    this.#lifecycle = new SoftDeletable(
-      this.#ops,
-      "secrets",
-      (m, p, s, b) => this.#bundle(m, p, s, b),
-    );
     this.vaultUrl = this.#ops.pipeline.vaultUrl;
   }
 
@@ -302,7 +297,14 @@ export class SecretClient {
    * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async deleteSecret(name: string, options: PollOptions = {}): Promise<DeletedSecret> {
-    return await this.#lifecycle.delete(name, options, toDeletedSecret);
+    const poll = pollOptions(options);
+    const deleted = toDeletedSecret(
+      await this.#bundle("DELETE", `/secrets/${checkName(name)}`, operationSignal(options)),
+    );
+    // Without soft delete there is no recoveryId and nothing to wait for.
+    return poll.wait && deleted.recoveryId
+      ? await this.#ops.poll(`deletion of secret ${name}`, `/deletedsecrets/${name}`, poll, deleted)
+      : deleted;
   }
 
   /**
@@ -319,7 +321,9 @@ export class SecretClient {
    * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async getDeletedSecret(name: string, options: OperationOptions = {}): Promise<DeletedSecret> {
-    return await this.#lifecycle.getDeleted(name, options, toDeletedSecret);
+    return toDeletedSecret(
+      await this.#bundle("GET", `/deletedsecrets/${checkName(name)}`, operationSignal(options)),
+    );
   }
 
   /**
@@ -337,7 +341,14 @@ export class SecretClient {
    * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async recoverDeletedSecret(name: string, options: PollOptions = {}): Promise<SecretProperties> {
-    return await this.#lifecycle.recover(name, options, toSecretProperties);
+    const poll = pollOptions(options);
+    const path = `/deletedsecrets/${checkName(name)}/recover`;
+    const recovered = toSecretProperties(
+      await this.#bundle("POST", path, operationSignal(options)),
+    );
+    return poll.wait
+      ? await this.#ops.poll(`recovery of secret ${name}`, `/secrets/${name}/`, poll, recovered)
+      : recovered;
   }
 
   /**
@@ -354,7 +365,8 @@ export class SecretClient {
    * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async purgeDeletedSecret(name: string, options: OperationOptions = {}): Promise<void> {
-    await this.#lifecycle.purge(name, options);
+    const path = `/deletedsecrets/${checkName(name)}`;
+    await this.#ops.call("DELETE", path, operationSignal(options), undefined, [204, 200]);
   }
 
   /**
@@ -372,7 +384,10 @@ export class SecretClient {
    * @throws {TypeError} When an argument or option is invalid (nothing is sent).
    */
   async backupSecret(name: string, options: OperationOptions = {}): Promise<Uint8Array> {
-    return await this.#lifecycle.backup(name, options);
+    const path = `/secrets/${checkName(name)}/backup`;
+    return decodeBase64(
+      (await this.#ops.read("POST", path, BackupSchema, operationSignal(options))).value,
+    );
   }
 
   /**
@@ -392,7 +407,11 @@ export class SecretClient {
     backup: Uint8Array,
     options: OperationOptions = {},
   ): Promise<SecretProperties> {
-    return await this.#lifecycle.restore(backup, options, toSecretProperties);
+    need(backup instanceof Uint8Array && backup.length, "backup", "must be a non-empty Uint8Array");
+    const body = { value: encodeBase64(backup, true) };
+    return toSecretProperties(
+      await this.#bundle("POST", "/secrets/restore", operationSignal(options), body),
+    );
   }
 
   /**
