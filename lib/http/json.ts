@@ -117,6 +117,15 @@ export const must = <T>(expected: string, ok: (value: T) => boolean): v.RawCheck
     if (dataset.typed && !ok(dataset.value)) addIssue({ expected });
   });
 
+/** A predicate that holds when `f(x)` returns something truthy without throwing (for {@link must}). */
+export const succeeds = <T>(f: (x: T) => unknown): (x: T) => boolean => (x: T): boolean => {
+  try {
+    return !!f(x);
+  } catch {
+    return false;
+  }
+};
+
 /** Validates already-parsed JSON with `schema`; see {@link readJson}. */
 export function parseJson<const S extends v.GenericSchema>(
   json: unknown,

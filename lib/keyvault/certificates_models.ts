@@ -10,7 +10,7 @@ import * as v from "valibot";
 import { need } from "../http/_check.ts";
 import { fromUnix, toUnix } from "./_names.ts";
 import { parseIdentifier } from "./_identifier.ts";
-import { must } from "../http/json.ts";
+import { must, succeeds } from "../http/json.ts";
 import { decodeBase64 } from "../http/_base64.ts";
 import { lazy } from "../http/_lazy.ts";
 import type { DeletionRecoveryLevel } from "./secrets_models.ts";
@@ -796,15 +796,6 @@ export function attributesToWire(
 }
 
 // ---- schemas -----------------------------------------------------------------------------
-
-/** Whether `f(x)` returns without throwing. */
-const succeeds = <T>(f: (x: T) => unknown) => (x: T) => {
-  try {
-    return !!f(x);
-  } catch {
-    return false;
-  }
-};
 
 /** Azure's error inside a certificate operation, as sent. */
 export interface WireError {

@@ -8,7 +8,7 @@
 import * as v from "valibot";
 import { fromUnix } from "./_names.ts";
 import { parseIdentifier } from "./_identifier.ts";
-import { must } from "../http/json.ts";
+import { must, succeeds } from "../http/json.ts";
 import { decodeBase64 } from "../http/_base64.ts";
 import { lazy } from "../http/_lazy.ts";
 import { parseKeyVaultJwk } from "../jwk/parse.ts";
@@ -273,15 +273,6 @@ export interface KeyRotationPolicy {
   /** When the policy was last updated. */
   updatedOn?: Date | undefined;
 }
-
-/** Whether `f(x)` returns without throwing. */
-const succeeds = <T>(f: (x: T) => unknown) => (x: T) => {
-  try {
-    return !!f(x);
-  } catch {
-    return false;
-  }
-};
 
 /**
  * The schemas of keys, made on first use: `KeyBundleSchema` (a `KeyBundle`,

@@ -8,7 +8,7 @@
 import * as v from "valibot";
 import { fromUnix } from "./_names.ts";
 import { parseIdentifier } from "./_identifier.ts";
-import { must } from "../http/json.ts";
+import { must, succeeds } from "../http/json.ts";
 import { decodeBase64 } from "../http/_base64.ts";
 
 /**
@@ -204,15 +204,6 @@ const Attributes = v.object({
 });
 
 const Tags = v.nullish(v.record(v.string(), v.string()));
-
-/** Whether `f(x)` returns without throwing. */
-const succeeds = <T>(f: (x: T) => unknown) => (x: T) => {
-  try {
-    return !!f(x);
-  } catch {
-    return false;
-  }
-};
 
 /**
  * A `SecretBundle` (also `SecretItem`, which has no value) as Key Vault sends it. Its `id` is
