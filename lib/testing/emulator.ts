@@ -652,22 +652,27 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   let vaults = new Map<string, FakeVault>();
   let hsms = new Map<string, FakeVault>();
 
+  /** What every data plane (vault or Managed HSM) of this emulator shares. */
+  const dataPlane = {
+    authority: AUTHORITY,
+    tenantId,
+    now: () => clock.now(),
+    uuid: () => ids.uuid(),
+    versionId: () => ids.hex(16),
+    acceptToken: () => true,
+    defaultMaxResults: pageSize,
+    apiVersions: VAULT_API_VERSIONS,
+    deleteDelayPolls: deletePolls,
+    recoverDelayPolls: recoverPolls,
+  };
+
   function newHsm(name: string): FakeVault {
     return fakeVault({
-      authority: AUTHORITY,
+      ...dataPlane,
       resource: cloud.managedHsmAudience,
       managedHsm: true,
       purgeProtection: options.purgeProtection ?? false,
       vaultUrl: `https://${name}${HSM_SUFFIX}`,
-      tenantId,
-      now: () => clock.now(),
-      uuid: () => ids.uuid(),
-      versionId: () => ids.hex(16),
-      acceptToken: () => true,
-      defaultMaxResults: pageSize,
-      apiVersions: VAULT_API_VERSIONS,
-      deleteDelayPolls: deletePolls,
-      recoverDelayPolls: recoverPolls,
       recoverableDays: retention,
     });
   }
@@ -689,26 +694,16 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   }
 
   function newVault(name: string): FakeVault {
-    const vault = arm.state.vaults.get(name) ?? arm.state.deleted.get(name)?.vault;
+    // The ARM resource, live or deleted (read again for purge protection, which may change).
+    const resource = () => arm.state.vaults.get(name) ?? arm.state.deleted.get(name)?.vault;
+    const vault = resource();
     const days = vault?.properties.softDeleteRetentionInDays;
     return fakeVault({
-      authority: AUTHORITY,
+      ...dataPlane,
       resource: cloud.keyVaultAudience,
-      purgeProtection: () => {
-        const v = arm.state.vaults.get(name) ?? arm.state.deleted.get(name)?.vault;
-        return v?.properties.enablePurgeProtection === true;
-      },
+      purgeProtection: () => resource()?.properties.enablePurgeProtection === true,
       vaultLocation: `${name};location=${vault?.location ?? "westus2"}`,
       vaultUrl: `https://${name}${VAULT_SUFFIX}`,
-      tenantId,
-      now: () => clock.now(),
-      uuid: () => ids.uuid(),
-      versionId: () => ids.hex(16),
-      acceptToken: () => true,
-      defaultMaxResults: pageSize,
-      apiVersions: VAULT_API_VERSIONS,
-      deleteDelayPolls: deletePolls,
-      recoverDelayPolls: recoverPolls,
       certificatePolls,
       recoverableDays: typeof days === "number" ? days : 90,
     });
