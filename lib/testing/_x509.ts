@@ -12,6 +12,7 @@
  */
 
 import { children, decodeOid, oid, readTlv, type Tlv, tlv } from "../auth/_der.ts";
+import { encodeBase64 } from "../http/_base64.ts";
 
 /** The key of a certificate: RSA of a size, or EC on a curve. */
 export type X509KeySpec =
@@ -523,8 +524,5 @@ export async function certificateThumbprint(
   der: Uint8Array,
   hash: "SHA-1" | "SHA-256",
 ): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest(hash, new Uint8Array(der)));
-  let binary = "";
-  for (const b of digest) binary += String.fromCharCode(b);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return encodeBase64(new Uint8Array(await crypto.subtle.digest(hash, new Uint8Array(der))), true);
 }

@@ -8,6 +8,7 @@
 import { createLocalJWKSet, decodeProtectedHeader, importX509, type JWK, jwtVerify } from "jose";
 import type { Ids } from "../ids.ts";
 import type { TokenClaims, TokenSigner } from "./tokens.ts";
+import { encodeBase64 } from "../../http/_base64.ts";
 
 /**
  * An application (service principal) the emulator's Entra knows.
@@ -69,9 +70,7 @@ export interface EntraContext {
 }
 
 function b64u(bytes: Uint8Array): string {
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return encodeBase64(bytes, true);
 }
 
 function pemBody(pem: string): Uint8Array<ArrayBuffer> {

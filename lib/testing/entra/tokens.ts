@@ -7,6 +7,7 @@
  */
 import { p256 } from "@noble/curves/nist.js";
 import { createIds } from "../ids.ts";
+import { encodeBase64 } from "../../http/_base64.ts";
 
 /** The claims of an emulator access token. */
 export interface TokenClaims {
@@ -34,9 +35,7 @@ export type TokenProblem = "malformed" | "signature" | "expired" | "not-yet-vali
 const enc = new TextEncoder();
 
 function b64u(bytes: Uint8Array): string {
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return encodeBase64(bytes, true);
 }
 
 function unb64u(text: string): Uint8Array {

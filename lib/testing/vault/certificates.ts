@@ -34,6 +34,7 @@ import {
   type X509KeyUsage,
 } from "../_x509.ts";
 import type { Pending, VaultKit } from "./_kit.ts";
+import { encodeBase64 } from "../../http/_base64.ts";
 
 type Json = Record<string, unknown>;
 
@@ -162,11 +163,7 @@ const BACKUP_PREFIX = "KvfetchEmulatorCertificateBackupV1.";
 const IN_PROGRESS =
   "Pending certificate created. Certificate request is in progress. This may take some time based on the issuer provider. Please check again later.";
 
-const b64 = (bytes: Uint8Array): string => {
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary);
-};
+const b64 = (bytes: Uint8Array): string => encodeBase64(bytes);
 const unb64 = (text: string): Uint8Array<ArrayBuffer> =>
   Uint8Array.from(
     atob(text.replace(/-/g, "+").replace(/_/g, "/").replace(/\s+/g, "")),

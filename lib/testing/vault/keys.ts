@@ -10,6 +10,7 @@ import { p256, p384, p521 } from "@noble/curves/nist.js";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { generateCertificateKeyPair, issueCertificate } from "../_x509.ts";
 import type { Pending, VaultKit } from "./_kit.ts";
+import { encodeBase64 } from "../../http/_base64.ts";
 
 /** Operation ids of keys.json. */
 export type KeyOperationId =
@@ -150,9 +151,7 @@ export function afterDuration(at: number, duration: string, sign: 1 | -1 = 1): n
 // ---- bytes -----------------------------------------------------------------------------------
 
 export function b64u(bytes: Uint8Array): string {
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return encodeBase64(bytes, true);
 }
 
 export function unb64u(text: string): Uint8Array<ArrayBuffer> {
@@ -389,9 +388,7 @@ export function fakeKeys(kit: KitWithRecord): {
         notAfter: new Date(now + 365 * 86_400_000),
         extensions: { keyUsage: ["digitalSignature"] },
       });
-      let binary = "";
-      for (const b of der) binary += String.fromCharCode(b);
-      return { key: keys.privateKey, x5c: btoa(binary) };
+      return { key: keys.privateKey, x5c: encodeBase64(der) };
     })();
     return releaseSigning;
   }

@@ -31,6 +31,7 @@ import {
   type FakeCertificatesControl,
 } from "./certificates.ts";
 import type { VaultKit } from "./_kit.ts";
+import { encodeBase64 } from "../../http/_base64.ts";
 
 export type { CertificateState, FakeCertificatesControl } from "./certificates.ts";
 export type { FakeKeys, KeyState, KeyVersionState, SeedKeyOptions } from "./keys.ts";
@@ -1327,10 +1328,7 @@ export function fakeVault(options: FakeVaultOptions = {}): FakeVault {
 }
 
 function base64url(text: string): string {
-  const bytes = new TextEncoder().encode(text);
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return encodeBase64(new TextEncoder().encode(text), true);
 }
 
 function fromBase64url(value: string): string {
