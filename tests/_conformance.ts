@@ -7,7 +7,8 @@
  */
 import assert from "node:assert/strict";
 import process from "node:process";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
+import { test } from "node:test";
 import type { AccessToken } from "../mod.ts";
 
 export function conformanceDir(): string | undefined {
@@ -339,4 +340,54 @@ export function recordedExchanges(recording: CppRecording): Exchange[] {
       body: BODY ?? "",
     };
   });
+}
+
+/** What {@link testSpecExamples} needs from a conformance test file. */
+export interface SpecExampleSuite<C extends { replay: Replay }> {
+  /** The collection, as the test names say it (`secrets`, `keys`, `certificates`). */
+  collection: string;
+  dir: string;
+  /** The operations of the collection's spec file, from {@link specOperations}. */
+  operations: Map<string, { method: string; path: string }>;
+  /** The kvfetch call each operation maps to. */
+  drivers: Record<string, (ctx: C, example: SpecExample, exchange: Exchange) => Promise<void>>;
+  /** A client context on a replay. */
+  context: (vaultUrl: string, serviceVersion: string, replay: Replay) => C;
+  allowed?: PathAllowance;
+  /** Adjusts the exchange before the replay (e.g. the request body kvfetch is expected to send). */
+  prepare?: (example: SpecExample, exchange: Exchange) => void;
+}
+
+/**
+ * One test per spec example of the collection: the example's exchange is replayed to the kvfetch
+ * call its operation maps to, which must send exactly that one request, with the example's
+ * api-version.
+ */
+export async function testSpecExamples<C extends { replay: Replay }>(
+  suite: SpecExampleSuite<C>,
+): Promise<void> {
+  const examplesDir = `${suite.dir}/examples/dataplane/${suite.collection}`;
+  for (const file of (await readdir(examplesDir)).filter((f) => f.endsWith(".json")).sort()) {
+    test(`conformance: ${suite.collection} example ${file}`, async () => {
+      const example = JSON.parse(await readFile(`${examplesDir}/${file}`, "utf8")) as SpecExample;
+      const op = suite.operations.get(example.operationId);
+      assert.ok(op, `${example.operationId} is not a ${suite.collection} operation of the spec`);
+      const driver = suite.drivers[example.operationId];
+      assert.ok(driver, `no kvfetch call is mapped to ${example.operationId} (${file})`);
+      const exchange = exampleExchange(example, op);
+      suite.prepare?.(example, exchange);
+      const serviceVersion = str(example, "api-version")!;
+      const ctx = suite.context(
+        String(example.parameters.vaultBaseUrl).replace(/\/$/, ""),
+        serviceVersion,
+        new Replay([exchange], undefined, suite.allowed),
+      );
+      await replaying(ctx.replay, () => driver(ctx, example, exchange));
+      assert.equal(ctx.replay.served.length, 1, "one request, as in the example");
+      assert.equal(
+        new URL(ctx.replay.last.request.url).searchParams.get("api-version"),
+        serviceVersion,
+      );
+    });
+  }
 }

@@ -36,7 +36,6 @@ import {
   type CppRecording,
   credential,
   DIR,
-  exampleExchange,
   type Exchange,
   fromUnix,
   latestVersionPath,
@@ -46,6 +45,7 @@ import {
   SEED,
   type SpecExample,
   str,
+  testSpecExamples,
 } from "../_conformance.ts";
 
 interface Bundle {
@@ -274,29 +274,14 @@ if (DIR === undefined) {
     assert.equal(operations.size, 27);
   });
 
-  const examplesDir = `${dir}/examples/dataplane/certificates`;
-  for (const file of (await readdir(examplesDir)).filter((f) => f.endsWith(".json")).sort()) {
-    test(`conformance: certificates example ${file}`, async () => {
-      const example = JSON.parse(await readFile(`${examplesDir}/${file}`, "utf8")) as SpecExample;
-      const op = operations.get(example.operationId);
-      assert.ok(op, `${example.operationId} is not a certificates operation of the spec`);
-      const driver = EXAMPLE_DRIVERS[example.operationId];
-      assert.ok(driver, `no kvfetch call is mapped to ${example.operationId} (${file})`);
-      const exchange = exampleExchange(example, op);
-      const serviceVersion = str(example, "api-version")!;
-      const ctx = context(
-        String(example.parameters.vaultBaseUrl).replace(/\/$/, ""),
-        serviceVersion,
-        new Replay([exchange], undefined, ALLOWED),
-      );
-      await replaying(ctx.replay, () => driver(ctx, example, exchange));
-      assert.equal(ctx.replay.served.length, 1, "one request, as in the example");
-      assert.equal(
-        new URL(ctx.replay.last.request.url).searchParams.get("api-version"),
-        serviceVersion,
-      );
-    });
-  }
+  await testSpecExamples({
+    collection: "certificates",
+    dir,
+    operations,
+    drivers: EXAMPLE_DRIVERS,
+    context,
+    allowed: ALLOWED,
+  });
 
   const recordingsDir = `${dir}/recordings/cpp-certificates`;
   for (const file of (await readdir(recordingsDir)).filter((f) => f.endsWith(".json")).sort()) {

@@ -66,7 +66,6 @@ import {
   type CppRecording,
   credential,
   DIR,
-  exampleExchange,
   type Exchange,
   fromUnix,
   latestVersionPath,
@@ -77,6 +76,7 @@ import {
   type SpecExample,
   specOperations,
   str,
+  testSpecExamples,
 } from "../_conformance.ts";
 
 interface Jwk {
@@ -798,30 +798,17 @@ if (DIR === undefined) {
   const dir = DIR;
   const operations = await specOperations(dir, "spec/dataplane/keys.json");
 
-  const examplesDir = `${dir}/examples/dataplane/keys`;
-  for (const file of (await readdir(examplesDir)).filter((f) => f.endsWith(".json")).sort()) {
-    test(`conformance: keys example ${file}`, async () => {
-      const example = JSON.parse(await readFile(`${examplesDir}/${file}`, "utf8")) as SpecExample;
-      const op = operations.get(example.operationId);
-      assert.ok(op, `${example.operationId} is not a keys operation of the spec`);
-      const driver = EXAMPLE_DRIVERS[example.operationId];
-      assert.ok(driver, `no kvfetch call is mapped to ${example.operationId} (${file})`);
-      const exchange = exampleExchange(example, op);
+  await testSpecExamples({
+    collection: "keys",
+    dir,
+    operations,
+    drivers: EXAMPLE_DRIVERS,
+    context,
+    allowed: ALLOWED,
+    prepare: (example, exchange) => {
       exchange.requestBody = expectedBody(example, exchange);
-      const serviceVersion = str(example, "api-version")!;
-      const ctx = context(
-        String(example.parameters.vaultBaseUrl).replace(/\/$/, ""),
-        serviceVersion,
-        new Replay([exchange], undefined, ALLOWED),
-      );
-      await replaying(ctx.replay, () => driver(ctx, example, exchange));
-      assert.equal(ctx.replay.served.length, 1, "one request, as in the example");
-      assert.equal(
-        new URL(ctx.replay.last.request.url).searchParams.get("api-version"),
-        serviceVersion,
-      );
-    });
-  }
+    },
+  });
 
   const recordingsDir = `${dir}/recordings/cpp-keys`;
   for (const file of (await readdir(recordingsDir)).filter((f) => f.endsWith(".json")).sort()) {

@@ -91,7 +91,6 @@ import {
   type CppRecording,
   credential,
   DIR,
-  exampleExchange,
   type Exchange,
   fromUnix,
   latestVersionPath,
@@ -102,6 +101,7 @@ import {
   type SpecExample,
   specOperations,
   str,
+  testSpecExamples,
 } from "../_conformance.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -621,27 +621,14 @@ if (DIR === undefined) {
   const dir = DIR;
   const operations = await specOperations(dir, "spec/dataplane/secrets.json");
 
-  const examplesDir = `${dir}/examples/dataplane/secrets`;
-  for (const file of (await readdir(examplesDir)).filter((f) => f.endsWith(".json")).sort()) {
-    test(`conformance: secrets example ${file}`, async () => {
-      const example = JSON.parse(await readFile(`${examplesDir}/${file}`, "utf8")) as SpecExample;
-      const op = operations.get(example.operationId);
-      assert.ok(op, `${example.operationId} is not a secrets operation of the spec`);
-      const driver = EXAMPLE_DRIVERS[example.operationId];
-      assert.ok(driver, `no kvfetch call is mapped to ${example.operationId} (${file})`);
-      const exchange = exampleExchange(example, op);
-      const serviceVersion = str(example, "api-version")!;
-      const ctx = context(
-        String(example.parameters.vaultBaseUrl),
-        serviceVersion,
-        new Replay([exchange], undefined, latestVersionPath("secrets")),
-      );
-      await replaying(ctx.replay, () => driver(ctx, example, exchange));
-      assert.equal(ctx.replay.served.length, 1, "one request, as in the example");
-      const sent = new URL(ctx.replay.last.request.url);
-      assert.equal(sent.searchParams.get("api-version"), serviceVersion);
-    });
-  }
+  await testSpecExamples({
+    collection: "secrets",
+    dir,
+    operations,
+    drivers: EXAMPLE_DRIVERS,
+    context,
+    allowed: latestVersionPath("secrets"),
+  });
 
   const recordingsDir = `${dir}/recordings/cpp-secrets`;
   for (const file of (await readdir(recordingsDir)).filter((f) => f.endsWith(".json")).sort()) {
